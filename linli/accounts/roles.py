@@ -1,0 +1,57 @@
+"""Roles and the permissions each grants. A role is granted on an area and counts below it."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Perm:
+    VIEW_RESIDENT = "view_resident"
+    CHANGE_RESIDENT = "change_resident"
+    IMPORT_RESIDENT = "import_resident"
+    EXPORT_RESIDENT = "export_resident"
+    UNMASK_PII = "unmask_pii"
+    MANAGE_PROXY = "manage_proxy"
+    MANAGE_AREAS = "manage_areas"
+    MANAGE_STAFF = "manage_staff"
+    VIEW_AUDIT = "view_audit"
+    VIEW_ASSISTANCE = "view_assistance"
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "district_admin", "区级管理员"
+    STREET_ADMIN = "street_admin", "街道管理员"
+    COMMUNITY_WORKER = "community_worker", "社区工作者"
+    GRID_WORKER = "grid_worker", "网格员"
+    ASSISTANCE_OFFICER = "assistance_officer", "救助专干"
+
+
+_ADMIN = frozenset(
+    {
+        Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.IMPORT_RESIDENT, Perm.EXPORT_RESIDENT,
+        Perm.UNMASK_PII, Perm.MANAGE_PROXY, Perm.MANAGE_AREAS, Perm.MANAGE_STAFF, Perm.VIEW_AUDIT,
+    }
+)
+
+# Assistance data is for assistance officers only: no other role carries VIEW_ASSISTANCE.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.DISTRICT_ADMIN: _ADMIN,
+    Role.STREET_ADMIN: _ADMIN,
+    Role.COMMUNITY_WORKER: frozenset(
+        {
+            Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.IMPORT_RESIDENT, Perm.EXPORT_RESIDENT,
+            Perm.UNMASK_PII, Perm.MANAGE_PROXY, Perm.MANAGE_AREAS,
+        }
+    ),
+    Role.GRID_WORKER: frozenset({Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.MANAGE_PROXY}),
+    Role.ASSISTANCE_OFFICER: frozenset({Perm.VIEW_RESIDENT, Perm.UNMASK_PII, Perm.VIEW_ASSISTANCE}),
+}
+
+# The level of area each role is normally granted on (a grant elsewhere is refused).
+ROLE_LEVELS: dict[str, tuple[str, ...]] = {
+    Role.DISTRICT_ADMIN: ("county",),
+    Role.STREET_ADMIN: ("street",),
+    Role.COMMUNITY_WORKER: ("community",),
+    Role.GRID_WORKER: ("grid", "community"),
+    Role.ASSISTANCE_OFFICER: ("county", "street", "community"),
+}

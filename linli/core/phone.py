@@ -1,0 +1,40 @@
+"""Mainland mobile phone numbers. Pure Python: no Django."""
+
+from __future__ import annotations
+
+import re
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class PhoneError(ValueError):
+    """Not a valid mobile number; ``str(error)`` says why, in Chinese."""
+
+
+def normalize(raw: str) -> str:
+    digits = re.sub(r"[\s\-()（）]", "", raw)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits
+
+
+def parse(raw: str) -> str:
+    number = normalize(raw)
+    if not number.isdigit():
+        raise PhoneError("只能包含数字")
+    if len(number) != 11:
+        raise PhoneError(f"手机号应为 11 位，实际 {len(number)} 位")
+    if not _MOBILE.match(number):
+        raise PhoneError("不是有效的手机号（应以 13-19 开头）")
+    return number
+
+
+def mask(number: str) -> str:
+    """138****1234."""
+    if len(number) != 11:
+        return "*" * len(number)
+    return number[:3] + "****" + number[-4:]
