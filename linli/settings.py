@@ -114,6 +114,7 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in (_env("LINLI_CSRF_TRUSTED_ORIGINS", "
 LINLI_SMS_BACKEND = _env("LINLI_SMS_BACKEND", "console")
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
 DATABASES = {"default": _database(_env("DATABASE_URL"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -129,6 +130,7 @@ INSTALLED_APPS = [
     "linli.areas",
     "linli.accounts",
     "linli.people",
+    "linli.demo",
 ]
 
 MIDDLEWARE = [
@@ -161,7 +163,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "linli.core.context_processors.linli",
+                "linli.accounts.context_processors.linli",
             ],
         },
     }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("linli.accounts.urls")),
     path("areas/", include("linli.areas.urls")),
     path("people/", include("linli.people.urls")),
+    path("", include("linli.core.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),  # a superuser's escape hatch, not the product
 ]

@@ -38,14 +38,14 @@ def covers(codes: Iterable[str], area_code: str) -> bool:
     return any(area_code.startswith(code) for code in codes)
 
 
-def scope(qs: QuerySet, codes: Iterable[str], *, field: str = "area_id") -> QuerySet:
+def scope(qs: QuerySet, codes: Iterable[str], *, field: str = "area__code") -> QuerySet:
     codes = minimal_codes(codes)
     if not codes:
         return qs.none()
     return qs.filter(reduce(or_, (Q(**{f"{field}__startswith": code}) for code in codes)))
 
 
-def visible(qs: QuerySet, user: Any, permission: str, *, field: str = "area_id", within: str | None = None) -> QuerySet:
+def visible(qs: QuerySet, user: Any, permission: str, *, field: str = "area__code", within: str | None = None) -> QuerySet:
     """``qs`` reduced to what ``user`` may see with ``permission``; ``field`` holds the area code."""
     from linli.accounts.selectors import codes_with_permission
 

@@ -57,6 +57,8 @@ class ImportSpec:
     authorize: Callable[[Any, str], bool]  # (user, area code) -> may import there
     check_rows: Callable[[ImportContext, list[ParsedRow]], list[RowError]]
     commit_rows: Callable[[ImportContext, list[ParsedRow]], int]
+    target_areas: Callable[[Any], Any]  # (user) -> the areas offered as "import into"
+    menu_url: str = "/"  # where the imported records are listed
     max_rows: int = 5000
 
     def column(self, key: str) -> Column:
@@ -110,11 +112,15 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def check_size(size: int) -> None:
+    limit = settings.LINLI_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise _file_error(f"文件过大：{size / 1048576:.1f} MB，最大 {limit / 1048576:g} MB")
+
+
 def read_table(filename: str, data: bytes) -> list[list[str]]:
     """Rows of cell texts, header first. Refuses files that are too large or of the wrong type."""
-    limit = settings.LINLI_MAX_UPLOAD_BYTES
-    if len(data) > limit:
-        raise _file_error(f"文件过大：{len(data) / 1048576:.1f} MB，最大 {limit // 1048576} MB")
+    check_size(len(data))
     if not data:
         raise _file_error("文件是空的")
     name = filename.lower()

@@ -150,6 +150,12 @@ def _commit(ctx: ImportContext, rows: list[ParsedRow]) -> int:
     return len(created)
 
 
+def _target_areas(user: Any):
+    from linli.areas.selectors import areas_visible
+
+    return areas_visible(user, Perm.IMPORT_RESIDENT).filter(level__in=["street", "community", "grid"])
+
+
 RESIDENT_IMPORT = ImportSpec(
     name="residents",
     title="居民",
@@ -157,6 +163,8 @@ RESIDENT_IMPORT = ImportSpec(
     authorize=_authorize,
     check_rows=_check,
     commit_rows=_commit,
+    target_areas=_target_areas,
+    menu_url="/people/",
 )
 
 

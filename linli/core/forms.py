@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django import forms
+
+from linli.core.errors import LinliError
+
+
+def add_service_error(form: forms.Form, error: LinliError) -> None:
+    """Show a service's refusal beside the field it names, or above the form."""
+    field = error.field if error.field in form.fields else None
+    message = error.message
+    if field and "：" in message:
+        # "身份证号：校验位错误" beside the 身份证号 field needs no repeated label.
+        label, _, rest = message.partition("：")
+        if label == form.fields[field].label:
+            message = rest
+    form.add_error(field, message)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="表格文件", help_text=".xlsx 或 .csv，最大 5 MB，一次最多 5000 行")
+    area = forms.ChoiceField(label="导入到")
+
+    def __init__(self, *args, areas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [(a.code, f"{a.name}（{a.code}）") for a in areas]
