@@ -6,7 +6,11 @@ from linli.core.errors import LinliError
 
 
 def add_service_error(form: forms.Form, error: LinliError) -> None:
-    """Show a service's refusal beside the field it names, or above the form."""
+    """Show a service's refusal beside the field it names, or above the form.
+
+    A refusal of permission is not a form error: it goes on to the error page with its status."""
+    if error.status in (403, 404):
+        raise error
     field = error.field if error.field in form.fields else None
     message = error.message
     if field and "：" in message:
