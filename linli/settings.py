@@ -111,7 +111,7 @@ ALLOWED_HOSTS = [h.strip() for h in (_env("LINLI_ALLOWED_HOSTS", "127.0.0.1,loca
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in (_env("LINLI_CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()]
 
 # console and memory are built in; a gateway app registers its own name (checked at start-up).
-LINLI_SMS_BACKEND = _env("LINLI_SMS_BACKEND", "console")
+LINLI_SMS_BACKEND: str = _env("LINLI_SMS_BACKEND") or "console"
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)

@@ -34,7 +34,7 @@ def linli(request):
     choices = {a.code: a for a in held} | {a.code: a for a in below.order_by("code")}
     ordered = sorted(choices.values(), key=lambda a: a.code)
     for area in ordered:
-        area.indent = _INDENT.get(area.level, "")  # type: ignore[attr-defined]
+        area.indent = _INDENT.get(area.level, "")
     return {
         "linli_menu": menu,
         "linli_held_areas": held,

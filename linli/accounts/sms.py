@@ -33,7 +33,7 @@ def register_backend(name: str, send: Callable[[str, str], None]) -> None:
 
 
 def send_sms(phone: str, text: str) -> None:
-    _backends[settings.LINLI_SMS_BACKEND](phone, text)
+    _backends[str(settings.LINLI_SMS_BACKEND)](phone, text)
 
 
 def backend_names() -> list[str]:

@@ -1,8 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 
 from linli.core.errors import LinliError
+
+
+def set_choices(form: forms.Form, name: str, choices: Iterable[tuple[Any, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = list(choices)
 
 
 def add_service_error(form: forms.Form, error: LinliError) -> None:
@@ -27,4 +36,4 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [(a.code, f"{a.name}（{a.code}）") for a in areas]
+        set_choices(self, "area", ((a.code, f"{a.name}（{a.code}）") for a in areas))

@@ -177,9 +177,9 @@ def _trim(rows: list[list[str]]) -> list[list[str]]:
 
 def _header_map(spec: ImportSpec, header: list[str]) -> dict[str, int]:
     by_name: dict[str, Column] = {}
-    for col in spec.columns:
-        for name in (col.header, *col.aliases):
-            by_name[name] = col
+    for column in spec.columns:
+        for alias in (column.header, *column.aliases):
+            by_name[alias] = column
     positions: dict[str, int] = {}
     unknown: list[str] = []
     duplicated: list[str] = []

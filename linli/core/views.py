@@ -42,7 +42,7 @@ def import_upload(request: HttpRequest, spec_name: str) -> HttpResponse:
 
 
 def _batch(request: HttpRequest, batch_id) -> ImportBatch:
-    batch = ImportBatch.objects.filter(pk=batch_id, created_by=request.user).first()
+    batch = ImportBatch.objects.filter(pk=batch_id, created_by_id=request.user.pk).first()
     if batch is None:
         raise not_found("导入批次")
     return batch

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from linli.core.forms import set_choices
 from linli.people.models import ProxyBinding, ProxyScope, Relation, Sex
 from linli.people.selectors import AGE_BANDS
 
@@ -20,8 +21,8 @@ class ResidentForm(forms.Form):
 
     def __init__(self, *args, areas, tags, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [(a.code, f"{a.name}（{a.code}）") for a in areas]
-        self.fields["tags"].choices = [(t.code, t.name) for t in tags]
+        set_choices(self, "area", [(a.code, f"{a.name}（{a.code}）") for a in areas])
+        set_choices(self, "tags", [(t.code, t.name) for t in tags])
         if editing:
             # A move between communities is its own action, with history.
             del self.fields["area"]
@@ -39,7 +40,7 @@ class MoveForm(forms.Form):
 
     def __init__(self, *args, areas, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [(a.code, f"{a.name}（{a.code}）") for a in areas]
+        set_choices(self, "area", [(a.code, f"{a.name}（{a.code}）") for a in areas])
 
 
 class ArchiveForm(forms.Form):
@@ -71,5 +72,5 @@ class ResidentFilterForm(forms.Form):
 
     def __init__(self, *args, areas, tags, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = [("", "全部")] + [(a.code, a.name) for a in areas]
-        self.fields["tag"].choices = [("", "全部")] + [(t.code, t.name) for t in tags]
+        set_choices(self, "community", [("", "全部")] + [(a.code, a.name) for a in areas])
+        set_choices(self, "tag", [("", "全部")] + [(t.code, t.name) for t in tags])

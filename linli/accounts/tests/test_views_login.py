@@ -42,7 +42,7 @@ def test_outsider_without_role_is_told_why(personas):
 
 
 def _code_from_outbox() -> str:
-    phone, text = sms.outbox[-1]
+    _phone, text = sms.outbox[-1]
     return re.search(r"(\d{6})", text).group(1)
 
 
