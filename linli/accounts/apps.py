@@ -8,7 +8,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "账号与权限"
 
     def ready(self) -> None:
+        from linli.accounts import module
+
         checks.register(_check_sms_backend)
+        module.register_module()
 
 
 def _check_sms_backend(app_configs, **kwargs):

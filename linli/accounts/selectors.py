@@ -60,3 +60,13 @@ def staff_visible(user: Any, *, within: str | None = None) -> QuerySet[User]:
     """Staff holding a role inside the areas where ``user`` manages staff."""
     grants = visibility.visible(RoleGrant.objects.filter(revoked_at__isnull=True), user, "manage_staff", within=within)
     return User.objects.filter(pk__in=grants.values("user_id")).order_by("username")
+
+
+def grants_visible(user: Any, *, within: str | None = None) -> QuerySet[RoleGrant]:
+    return visibility.visible(
+        RoleGrant.objects.filter(revoked_at__isnull=True), user, "manage_staff", within=within
+    ).select_related("area", "user")
+
+
+def grants_of(user: User) -> QuerySet[RoleGrant]:
+    return RoleGrant.objects.filter(user=user, revoked_at__isnull=True).select_related("area").order_by("area_id")

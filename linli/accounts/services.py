@@ -173,3 +173,15 @@ def _login_account(number: str, phone_hash: str) -> User | None:
     if resident is not None:
         return people_services.resident_login_account(resident=resident)
     return selectors.user_by_phone_hash(phone_hash)
+
+
+@transaction.atomic
+def staff_create_with_role(
+    *, by: Any, username: str, full_name: str, password: str, phone: str = "", role: str, area: Area
+) -> User:
+    """A new staff account and its first role, together or not at all."""
+    if not selectors.has_permission(by, Perm.MANAGE_STAFF, area.code):
+        raise forbidden(f"在{area.name}管理工作人员")
+    user = staff_create(by=by, username=username, full_name=full_name, password=password, phone=phone)
+    role_grant(by=by, user=user, area=area, role=role)
+    return user

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.accounts import views
+from linli.accounts import views, views_staff
 
 app_name = "accounts"
 urlpatterns = [
@@ -9,4 +9,8 @@ urlpatterns = [
     path("area/", views.area_switch, name="area_switch"),
     path("phone-login/", views.resident_login, name="resident_login"),
     path("me/", views.me, name="me"),
+    path("staff/", views_staff.staff_list, name="staff_list"),
+    path("staff/new/", views_staff.staff_create, name="staff_create"),
+    path("staff/<int:pk>/", views_staff.staff_detail, name="staff_detail"),
+    path("staff/<int:pk>/grants/<int:grant_id>/revoke/", views_staff.grant_revoke, name="grant_revoke"),
 ]

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from linli.accounts.selectors import has_permission_anywhere
 from linli.accounts.web import selected_area_code, staff_required
 from linli.core import imports, services
 from linli.core.errors import LinliError, forbidden, not_found
@@ -75,3 +76,19 @@ def import_template(request: HttpRequest, spec_name: str) -> HttpResponse:
     spec = imports.get_import(spec_name)
     headers, rows = imports.template_rows(spec)
     return xlsx_response(f"{spec.title}导入模板.xlsx", f"{spec.title}导入模板", headers, rows)
+
+
+@staff_required
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who saw which protected value unmasked, and why: for those who oversee an area."""
+    from django.core.paginator import Paginator
+
+    from linli.areas.visibility import visible
+    from linli.core.models import AccessLog
+
+    if not has_permission_anywhere(request.user, "view_audit"):
+        raise forbidden("查看敏感信息查看记录")
+    rows = visible(AccessLog.objects.select_related("actor"), request.user, "view_audit", field="area_code",
+                   within=selected_area_code(request)).order_by("-at")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "core/access_log.html", {"page": page})
