@@ -15,6 +15,7 @@ from linli.areas.models import Area
 from linli.areas.selectors import areas_visible
 from linli.core.errors import LinliError, forbidden, not_found
 from linli.core.forms import add_service_error
+from linli.core.once import submit_once
 
 
 def _grant_areas(request: HttpRequest):
@@ -41,6 +42,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@submit_once
 def staff_create(request: HttpRequest) -> HttpResponse:
     _guard(request)
     form = StaffCreateForm(request.POST or None, roles=Role.choices, areas=_grant_areas(request))

@@ -6,6 +6,8 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django_htmx.http import HttpResponseClientRedirect
 
 from linli.accounts.selectors import active_grants
 from linli.areas import visibility
@@ -21,6 +23,10 @@ def staff_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs):
         user = request.user
         if not user.is_authenticated:
+            if getattr(request, "htmx", False):
+                # A fragment asked for after logout: send the whole page to the login form,
+                # never swap a login page (or stale data) into part of a page.
+                return HttpResponseClientRedirect(resolve_url("accounts:login") + "?next=" + request.get_full_path())
             return redirect_to_login(request.get_full_path())
         if not active_grants(user):
             raise LinliError("forbidden", "您的账号还没有任何地区的工作角色，请联系上级管理员授权", status=403)

@@ -77,3 +77,18 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spec} {self.filename} ({self.get_status_display()})"
+
+
+class SubmitToken(models.Model):
+    """A form submission already received: the second click of a double click finds it here."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    used_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    result_url = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "已提交表单"
+        verbose_name_plural = "已提交表单"
+
+    def __str__(self) -> str:
+        return self.digest[:12]

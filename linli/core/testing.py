@@ -112,3 +112,13 @@ def build_personas(residents_per_community: int = 3) -> Personas:
 
     p.resident_user = resident_login_account(resident=p.xjq_residents[0])
     return p
+
+
+def with_token(user: Any, data: dict | None = None) -> dict:
+    """Form data with a fresh one-time submit token for ``user`` (see core.once)."""
+    from django.core import signing
+
+    from linli.core import once
+
+    token = signing.dumps([getattr(user, "pk", None) or 0, f"t{next(_seq)}"], salt="linli.submit-once")
+    return {**(data or {}), once.FIELD: token}

@@ -14,6 +14,7 @@ from linli.core.errors import LinliError, forbidden, not_found
 from linli.core.exports import xlsx_response
 from linli.core.forms import ImportForm, add_service_error
 from linli.core.models import ImportBatch
+from linli.core.once import submit_once
 
 
 def _areas(request: HttpRequest, spec: imports.ImportSpec):
@@ -59,6 +60,7 @@ def import_preview(request: HttpRequest, batch_id) -> HttpResponse:
 
 @require_POST
 @staff_required
+@submit_once
 def import_commit(request: HttpRequest, batch_id) -> HttpResponse:
     batch = _batch(request, batch_id)
     spec = imports.get_import(batch.spec)

@@ -67,8 +67,7 @@ class ResidentFilterForm(forms.Form):
     tag = forms.ChoiceField(label="标签", required=False)
     sex = forms.ChoiceField(label="性别", required=False, choices=[("", "全部")] + Sex.choices)
     age_band = forms.ChoiceField(label="年龄段", required=False, choices=[("", "全部")] + [(b, b) for b in AGE_BANDS])
-    sort = forms.ChoiceField(label="排序", required=False, choices=[("", "按社区"), ("name", "按姓名"),
-                                                                      ("-age", "年龄从大到小"), ("age", "年龄从小到大")])
+
 
     def __init__(self, *args, areas, tags, **kwargs):
         super().__init__(*args, **kwargs)

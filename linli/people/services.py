@@ -169,6 +169,8 @@ def resident_archive(*, by: Any, resident: Resident, reason: str) -> Resident:
     """Close a record (moved away, deceased): nothing is deleted."""
     if not permissions.can_change_resident(by, resident):
         raise forbidden("注销该居民")
+    if resident.archived_at:
+        raise LinliError(PeopleErrorCode.ARCHIVED, f"{resident.name} 已于 {resident.archived_at:%Y-%m-%d} 注销")
     if not reason.strip():
         raise invalid("reason", "注销原因", "不能为空")
     resident.archived_at = timezone.now()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from linli.accounts.roles import Perm
@@ -16,8 +16,9 @@ from linli.accounts.web import selected_area_code, staff_required
 from linli.areas.models import Level
 from linli.areas.selectors import areas_visible
 from linli.core.errors import LinliError, forbidden
-from linli.core.exports import xlsx_response
 from linli.core.forms import add_service_error
+from linli.core.listing import ListColumn, ListPage
+from linli.core.once import submit_once
 from linli.people import permissions, selectors, services
 from linli.people.forms import (
     ArchiveForm,
@@ -30,10 +31,6 @@ from linli.people.forms import (
 )
 from linli.people.models import ProxyBinding, Resident
 
-PAGE_SIZE = 50
-SORTS = {"": ("area_id", "name", "pk"), "name": ("name", "pk"), "age": ("-birth_date", "pk"), "-age": ("birth_date", "pk")}
-EXPORT_HEADERS = ["姓名", "性别", "出生日期", "年龄", "身份证号（脱敏）", "手机号（脱敏）", "社区", "网格", "住址", "标签"]
-
 
 def _residence_areas(request: HttpRequest, permission: str = Perm.CHANGE_RESIDENT):
     return areas_visible(request.user, permission, within=selected_area_code(request)).filter(
@@ -41,45 +38,53 @@ def _residence_areas(request: HttpRequest, permission: str = Perm.CHANGE_RESIDEN
     )
 
 
-def _filtered(request: HttpRequest, form: ResidentFilterForm, permission: str = Perm.VIEW_RESIDENT):
+def _filtered(request: HttpRequest, form: ResidentFilterForm, permission: str):
     data = form.cleaned_data if form.is_valid() else {}
-    within = data.get("community") or selected_area_code(request)
-    if data.get("community") and selected_area_code(request) and not data["community"].startswith(selected_area_code(request)):
-        within = selected_area_code(request)
-    qs = selectors.residents_visible(
+    selected = selected_area_code(request)
+    community = data.get("community") or ""
+    # The filter can only narrow the switcher's area, never leave it.
+    within = community if community and (not selected or community.startswith(selected)) else selected
+    return selectors.residents_visible(
         request.user, within=within, search=data.get("q", ""), tag=data.get("tag", ""), sex=data.get("sex", ""),
         age_band=data.get("age_band", ""), permission=permission,
     )
-    return qs.order_by(*SORTS.get(data.get("sort", ""), SORTS[""]))
+
+
+def _columns(today: dt.date) -> list[ListColumn]:
+    return [
+        ListColumn("姓名", lambda r: r.name, sort=("name",), link=lambda r: reverse("people:resident_detail", args=[r.pk])),
+        ListColumn("性别", lambda r: r.get_sex_display()),
+        ListColumn("年龄", lambda r: r.age(today), sort=("-birth_date",)),
+        ListColumn("身份证号", lambda r: r.id_number_masked),
+        ListColumn("手机号", lambda r: r.phone_masked or None),
+        ListColumn("社区", lambda r: r.community.name, sort=("area_id",)),
+        ListColumn("网格", lambda r: r.grid.name if r.grid else None),
+        ListColumn("住址", lambda r: r.address),
+        ListColumn("标签", lambda r: [t.name for t in r.tags.all()], chips=True),
+    ]
 
 
 @staff_required
 def resident_list(request: HttpRequest) -> HttpResponse:
     form = ResidentFilterForm(request.GET or None, areas=_residence_areas(request, Perm.VIEW_RESIDENT),
                               tags=selectors.tags_all())
-    if request.GET.get("export") == "xlsx":
-        return _export(request, form)
-    page = Paginator(_filtered(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "people/resident_list.html", {
-        "form": form, "page": page, "query": query.urlencode(), "today": dt.date.today(),
-        "can_export": has_permission_anywhere(request.user, Perm.EXPORT_RESIDENT),
-        "can_create": has_permission_anywhere(request.user, Perm.CHANGE_RESIDENT),
-    })
-
-
-def _export(request: HttpRequest, form: ResidentFilterForm) -> HttpResponse:
-    if not has_permission_anywhere(request.user, Perm.EXPORT_RESIDENT):
-        raise forbidden("导出居民名单")
-    today = dt.date.today()
-    # Exports go through the same rule, with the export permission; values stay masked.
-    rows = (
-        [r.name, r.get_sex_display(), r.birth_date, r.age(today), r.id_number_masked, r.phone_masked, r.community.name,
-         r.grid.name if r.grid else "", r.address, "、".join(t.name for t in r.tags.all())]
-        for r in _filtered(request, form, Perm.EXPORT_RESIDENT).iterator(chunk_size=500)
+    actions = []
+    if has_permission_anywhere(request.user, Perm.CHANGE_RESIDENT):
+        actions.append(("登记居民", reverse("people:resident_create")))
+    listing = ListPage(
+        title="居民",
+        columns=_columns(dt.date.today()),
+        queryset=_filtered(request, form, Perm.VIEW_RESIDENT),
+        filter_form=form,
+        default_order=("area_id", "name", "pk"),
+        export_name="居民名单",
+        # Exports go through the same rule with the export permission; values stay masked.
+        can_export=has_permission_anywhere(request.user, Perm.EXPORT_RESIDENT),
+        export_queryset=lambda: _filtered(request, form, Perm.EXPORT_RESIDENT),
+        actions=actions,
+        empty_text="没有符合条件的居民",
     )
-    return xlsx_response(f"居民名单-{today:%Y%m%d}.xlsx", "居民名单", EXPORT_HEADERS, rows)
+    return listing.render(request)
 
 
 @staff_required
@@ -114,6 +119,7 @@ def _detail_with_errors(request: HttpRequest, resident: Resident, **forms) -> Ht
 
 
 @staff_required
+@submit_once
 def resident_create(request: HttpRequest) -> HttpResponse:
     areas = _residence_areas(request)
     if not areas.exists():
@@ -198,6 +204,7 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
+@submit_once
 def resident_archive(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get(request.user, pk, permission=Perm.CHANGE_RESIDENT)
     form = ArchiveForm(request.POST)
@@ -214,6 +221,7 @@ def resident_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
+@submit_once
 def proxy_bind(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get(request.user, pk)
     form = ProxyForm(request.POST)
@@ -245,6 +253,7 @@ def proxy_revoke(request: HttpRequest, pk: int, binding_id: int) -> HttpResponse
 
 @require_POST
 @staff_required
+@submit_once
 def household_create(request: HttpRequest, pk: int) -> HttpResponse:
     resident = selectors.resident_get(request.user, pk, permission=Perm.CHANGE_RESIDENT)
     services.household_create(by=request.user, head=resident)
@@ -254,6 +263,7 @@ def household_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_required
+@submit_once
 def household_member_add(request: HttpRequest, pk: int) -> HttpResponse:
     head = selectors.resident_get(request.user, pk, permission=Perm.CHANGE_RESIDENT)
     household = selectors.household_of(head)

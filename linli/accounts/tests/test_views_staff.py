@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from linli.accounts.models import RoleGrant, User
-from linli.core.testing import JINZHUYUAN, XINGJIAQIAO
+from linli.core.testing import JINZHUYUAN, XINGJIAQIAO, with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def _new(**extra) -> dict:
 
 def test_street_admin_adds_a_worker_in_own_street(personas):
     client = _login(personas.renhe_admin)
-    response = client.post("/accounts/staff/new/", _new())
+    response = client.post("/accounts/staff/new/", with_token(personas.renhe_admin, _new()))
     assert response.status_code == 302
     user = User.objects.get(username="xjq2")
     assert user.check_password("Shequ-2026-ok")
@@ -32,18 +32,18 @@ def test_street_admin_adds_a_worker_in_own_street(personas):
 
 
 def test_street_admin_cannot_add_in_another_street(personas):
-    response = _login(personas.renhe_admin).post("/accounts/staff/new/", _new(area=JINZHUYUAN))
+    response = _login(personas.renhe_admin).post("/accounts/staff/new/", with_token(personas.renhe_admin, _new(area=JINZHUYUAN)))
     assert response.status_code == 400  # not among the choices
     assert not User.objects.filter(username="xjq2").exists()
 
 
 def test_bad_input_names_the_field_and_writes_nothing(personas):
     client = _login(personas.renhe_admin)
-    response = client.post("/accounts/staff/new/", _new(password="123"))
+    response = client.post("/accounts/staff/new/", with_token(personas.renhe_admin, _new(password="123")))
     assert response.status_code == 400 and "密码" in response.content.decode()
-    response = client.post("/accounts/staff/new/", _new(username="xjq"))
+    response = client.post("/accounts/staff/new/", with_token(personas.renhe_admin, _new(username="xjq")))
     assert "已被使用" in response.content.decode()
-    response = client.post("/accounts/staff/new/", _new(role="street_admin"))  # a street role on a community
+    response = client.post("/accounts/staff/new/", with_token(personas.renhe_admin, _new(role="street_admin")))  # a street role on a community
     assert "不能授予在社区一级" in response.content.decode()
     assert not User.objects.filter(username="xjq2").exists()
 
@@ -51,7 +51,7 @@ def test_bad_input_names_the_field_and_writes_nothing(personas):
 def test_workers_do_not_manage_staff(personas):
     client = _login(personas.xjq_worker)
     assert client.get("/accounts/staff/").status_code == 403
-    assert client.post("/accounts/staff/new/", _new()).status_code == 403
+    assert client.post("/accounts/staff/new/", with_token(personas.xjq_worker, _new())).status_code == 403
 
 
 def test_staff_list_and_detail_follow_the_rule(personas):

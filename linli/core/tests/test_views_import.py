@@ -11,7 +11,7 @@ from django.test import Client
 from openpyxl import Workbook
 
 from linli.core.models import ImportBatch
-from linli.core.testing import XINGJIAQIAO, make_id_number
+from linli.core.testing import XINGJIAQIAO, make_id_number, with_token
 from linli.people.models import Resident
 
 pytestmark = pytest.mark.django_db
@@ -48,13 +48,13 @@ def test_clean_file_previews_then_commits_every_row(personas):
     assert "检查全部通过" in preview
     assert not Resident.objects.filter(name__startswith="导入").exists()  # nothing before the commit
     batch = ImportBatch.objects.get()
-    response = client.post(f"/import/batch/{batch.pk}/commit/")
+    response = client.post(f"/import/batch/{batch.pk}/commit/", with_token(personas.xjq_worker))
     assert response.status_code == 302
     imported = Resident.objects.filter(name__startswith="导入")
     assert imported.count() == 4
     assert all(r.area_id == XINGJIAQIAO and [t.code for t in r.tags.all()] == ["elder_alone"] for r in imported)
     # A second click on the same commit writes nothing more.
-    response = client.post(f"/import/batch/{batch.pk}/commit/", follow=True)
+    response = client.post(f"/import/batch/{batch.pk}/commit/", with_token(personas.xjq_worker), follow=True)
     assert "已导入，不能再次导入" in response.content.decode()
     assert Resident.objects.filter(name__startswith="导入").count() == 4
 
@@ -71,7 +71,7 @@ def test_file_with_broken_rows_lists_them_and_commits_nothing(personas):
     assert "第 4 行" in html and "手机号应为 11 位" in html
     assert "第 5 行" in html and "与第 2 行重复" in html
     batch = ImportBatch.objects.get()
-    response = client.post(f"/import/batch/{batch.pk}/commit/", follow=True)
+    response = client.post(f"/import/batch/{batch.pk}/commit/", with_token(personas.xjq_worker), follow=True)
     assert "未导入任何数据" in response.content.decode()
     assert not Resident.objects.filter(name__startswith="导入").exists()
 
@@ -111,7 +111,7 @@ def test_a_batch_belongs_to_its_uploader(personas):
     batch = ImportBatch.objects.get()
     other = _login(personas.renhe_admin)
     assert other.get(f"/import/batch/{batch.pk}/").status_code == 404
-    assert other.post(f"/import/batch/{batch.pk}/commit/").status_code == 404
+    assert other.post(f"/import/batch/{batch.pk}/commit/", with_token(personas.renhe_admin)).status_code == 404
     assert not Resident.objects.filter(name__startswith="导入").exists()
 
 

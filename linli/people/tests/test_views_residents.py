@@ -11,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from linli.core.models import AccessLog
-from linli.core.testing import JINZHUYUAN, XINGJIAQIAO, make_id_number, resident
+from linli.core.testing import JINZHUYUAN, XINGJIAQIAO, make_id_number, resident, with_token
 from linli.people.models import Resident
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_create_form_says_which_field_and_why(personas, id_number, extra, field_
     number = id_number or make_id_number(dt.date(1948, 5, 17), "F")
     data = {"name": "王淑珍", "id_number": number, "area": XINGJIAQIAO, **extra}
     before = Resident.objects.count()
-    response = _login(personas.xjq_worker).post("/people/new/", data)
+    response = _login(personas.xjq_worker).post("/people/new/", with_token(personas.xjq_worker, data))
     assert response.status_code == 400
     assert field_message in response.content.decode()
     assert Resident.objects.count() == before
@@ -84,15 +84,16 @@ def test_future_birth_date_in_id_number_is_refused(personas):
     from linli.core import idcard
 
     number = idcard.build("500112", future, 2) if future.year < 10000 else ""
-    response = _login(personas.xjq_worker).post("/people/new/", {"name": "未来人", "id_number": number,
-                                                                 "area": XINGJIAQIAO})
+    response = _login(personas.xjq_worker).post("/people/new/", with_token(personas.xjq_worker, {
+        "name": "未来人", "id_number": number, "area": XINGJIAQIAO}))
     assert "晚于今天" in response.content.decode()
 
 
 def test_duplicate_resident_names_the_community(personas):
     existing = personas.jzy_residents[0]
     response = _login(personas.xjq_worker).post(
-        "/people/new/", {"name": "重复", "id_number": existing.id_number, "area": XINGJIAQIAO}
+        "/people/new/", with_token(personas.xjq_worker, {"name": "重复", "id_number": existing.id_number,
+                                                         "area": XINGJIAQIAO})
     )
     assert response.status_code == 400
     assert "金竹苑社区" in response.content.decode()
@@ -102,11 +103,12 @@ def test_duplicate_resident_names_the_community(personas):
 def test_worker_can_register_only_in_own_community(personas):
     client = _login(personas.xjq_worker)
     number = make_id_number(dt.date(1950, 2, 2), "M")
-    response = client.post("/people/new/", {"name": "李建国", "id_number": number, "area": JINZHUYUAN})
+    response = client.post("/people/new/", with_token(personas.xjq_worker, {"name": "李建国", "id_number": number,
+                                                                             "area": JINZHUYUAN}))
     assert response.status_code == 400  # not among the choices
     assert not Resident.objects.filter(name="李建国").exists()
-    response = client.post("/people/new/", {"name": "李建国", "id_number": number, "area": XINGJIAQIAO,
-                                            "phone": "138 0000 1111", "tags": ["elder_alone"]})
+    response = client.post("/people/new/", with_token(personas.xjq_worker, {
+        "name": "李建国", "id_number": number, "area": XINGJIAQIAO, "phone": "138 0000 1111", "tags": ["elder_alone"]}))
     assert response.status_code == 302
     created = Resident.objects.get(name="李建国")
     assert (created.sex, created.birth_date, created.phone) == ("M", dt.date(1950, 2, 2), "13800001111")
@@ -130,7 +132,7 @@ def _count_queries(client: Client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("url", ["/people/", "/people/?export=xlsx", "/people/?tag=elder_alone&sort=-age"])
+@pytest.mark.parametrize("url", ["/people/", "/people/?export=xlsx", "/people/?tag=elder_alone&sort=-2"])
 def test_list_query_count_does_not_grow_with_residents(personas, url):
     client = _login(personas.district_admin)
     resident(XINGJIAQIAO, "首位", tags=("elder_alone",), birth=dt.date(1939, 1, 1))  # so every query runs
@@ -154,3 +156,24 @@ def test_filters_and_search(personas):
     assert not any(f'href="/people/{r.pk}/"' in html for r in personas.xjq_residents)
     html = client.get("/people/", {"community": JINZHUYUAN}).content.decode()
     assert not any(f'href="/people/{r.pk}/"' in html for r in personas.xjq_residents)
+
+
+def test_a_form_sent_twice_registers_once(personas):
+    client = _login(personas.xjq_worker)
+    data = with_token(personas.xjq_worker, {"name": "双击", "id_number": make_id_number(dt.date(1951, 3, 3), "F"),
+                                            "area": XINGJIAQIAO})
+    first = client.post("/people/new/", data)
+    second = client.post("/people/new/", data, follow=True)
+    assert Resident.objects.filter(name="双击").count() == 1
+    assert second.redirect_chain[-1][0] == first["Location"]  # back to what the first click made
+    assert "已经提交过了" in second.content.decode()
+
+
+def test_a_forged_or_missing_token_writes_nothing(personas):
+    client = _login(personas.xjq_worker)
+    data = {"name": "无令牌", "id_number": make_id_number(dt.date(1951, 3, 4), "F"), "area": XINGJIAQIAO}
+    response = client.post("/people/new/", {**data, "submit_token": "forged"}, follow=True)
+    assert "页面已过期" in response.content.decode()
+    other = with_token(personas.jzy_worker, data)  # another user's token
+    client.post("/people/new/", other)
+    assert not Resident.objects.filter(name="无令牌").exists()

@@ -8,6 +8,8 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
+from linli.core.testing import with_token
+
 pytestmark = pytest.mark.django_db
 
 # persona -> which communities' residents it may see ("xjq", "jzy"); None = no back office at all.
@@ -105,7 +107,7 @@ def test_writes_to_another_communitys_resident_are_refused(personas, who):
         "household/": {},
     }
     for suffix, data in posts.items():
-        response = client.post(f"/people/{target.pk}/{suffix}", data)
+        response = client.post(f"/people/{target.pk}/{suffix}", with_token(getattr(personas, who), data))
         assert response.status_code in (403, 404), (who, suffix)
     target.refresh_from_db()
     assert target.archived_at is None
