@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "linli.areas",
     "linli.accounts",
     "linli.people",
+    "linli.insights",
+    "linli.portal",
     "linli.demo",
 ]
 
@@ -159,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "people:resident_list"
+LOGIN_REDIRECT_URL = "home"
 
 TEMPLATES = [
     {

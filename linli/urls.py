@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from linli.api import api
+from linli.insights import views as insights
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="people:resident_list", permanent=False)),
+    path("", insights.home, name="home"),
     path("accounts/", include("linli.accounts.urls")),
     path("areas/", include("linli.areas.urls")),
     path("people/", include("linli.people.urls")),
+    path("m/", include("linli.portal.urls")),
     path("", include("linli.core.urls")),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),  # a superuser's escape hatch, not the product

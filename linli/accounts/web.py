@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import quote
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest
@@ -26,7 +27,7 @@ def staff_required(view):
             if getattr(request, "htmx", False):
                 # A fragment asked for after logout: send the whole page to the login form,
                 # never swap a login page (or stale data) into part of a page.
-                return HttpResponseClientRedirect(resolve_url("accounts:login") + "?next=" + request.get_full_path())
+                return HttpResponseClientRedirect(f"{resolve_url('accounts:login')}?next={quote(request.get_full_path())}")
             return redirect_to_login(request.get_full_path())
         if not active_grants(user):
             raise LinliError("forbidden", "您的账号还没有任何地区的工作角色，请联系上级管理员授权", status=403)

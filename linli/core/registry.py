@@ -25,12 +25,20 @@ class Stat:
 
 
 @dataclass(frozen=True)
+class Chart:
+    title: str
+    kind: str  # "bar" or "pie"
+    compute: Callable[[Any, str | None], list[tuple[str, int]]]  # (user, area code) -> (label, value) pairs
+
+
+@dataclass(frozen=True)
 class ModuleSpec:
     label: str
     title: str
     order: int = 100
     menu: tuple[MenuEntry, ...] = ()
     stats: tuple[Stat, ...] = ()
+    charts: tuple[Chart, ...] = ()
     imports: tuple[str, ...] = field(default=())  # names of ImportSpecs the module offers
 
 

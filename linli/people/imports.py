@@ -17,6 +17,7 @@ from linli.core.imports import Column, ImportContext, ImportSpec, ParsedRow, Row
 from linli.core.services import audit_record_many
 from linli.people import validation
 from linli.people.models import ResidenceHistory, Resident, Sex, Tag
+from linli.people.services import new_checkin_code
 
 _SEX = {"男": "M", "女": "F", "M": "M", "F": "F"}
 
@@ -129,6 +130,7 @@ def _commit(ctx: ImportContext, rows: list[ParsedRow]) -> int:
                 area_id=v["area"] or ctx.area_code,
                 address=(v["address"] or "").strip(),
                 note=(v["note"] or "").strip(),
+                checkin_code=new_checkin_code(),
             )
         )
     created = Resident.objects.bulk_create(residents, batch_size=500)

@@ -43,6 +43,8 @@ class Resident(models.Model):
     address = models.CharField("住址", max_length=200, blank=True)
     tags = models.ManyToManyField(Tag, verbose_name="标签", blank=True, related_name="residents")
     note = models.TextField("备注", blank=True)
+    # What the resident's QR card encodes for check-in; renewed when a card is lost.
+    checkin_code = models.CharField("签到码", max_length=24, unique=True, null=True, blank=True, editable=False)
     # The resident's own login (phone and code), made on first login.
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="resident"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 
 from linli.accounts.roles import Perm
+from linli.areas.models import Area
 from linli.areas.visibility import visible
 from linli.core import idcard, phone, protected
 from linli.core.errors import not_found
@@ -144,3 +146,40 @@ def principals_for(agent: Any) -> QuerySet[ProxyBinding]:
 
 def resident_by_id_number_hash(id_hash: str) -> Resident | None:
     return Resident.objects.select_related("area__parent").filter(id_number_hash=id_hash).first()
+
+
+# --- figures for the dashboard: one aggregate query each ----------------------------------
+
+
+def _age_filters(today: dt.date) -> dict[str, Q]:
+    return {band: _birth_range(band, today) for band in AGE_BANDS}
+
+
+def age_band_counts(user: Any, within: str | None = None, *, today: dt.date | None = None) -> list[tuple[str, int]]:
+    filters = _age_filters(today or dt.date.today())
+    qs = residents_visible(user, within=within).order_by()
+    row = qs.aggregate(**{f"b{i}": Count("pk", filter=q) for i, q in enumerate(filters.values())})
+    return [(f"{band} 岁", row[f"b{i}"] or 0) for i, band in enumerate(filters)]
+
+
+def counts_by_community(user: Any, within: str | None = None) -> list[tuple[str, int]]:
+    qs = residents_visible(user, within=within).order_by()
+    rows = qs.annotate(community_code=Substr("area_id", 1, 12)).values("community_code").annotate(n=Count("pk"))
+    counts = {r["community_code"]: r["n"] for r in rows}
+    names = dict(Area.objects.filter(code__in=counts).values_list("code", "name"))
+    return sorted(((names.get(code, code), n) for code, n in counts.items()), key=lambda x: -x[1])
+
+
+def counts_by_tag(user: Any, within: str | None = None) -> list[tuple[str, int]]:
+    ids = residents_visible(user, within=within).order_by().values("pk")
+    rows = Tag.objects.annotate(n=Count("residents", filter=Q(residents__in=ids))).order_by("order")
+    return [(t.name, t.n) for t in rows]
+
+
+def count_visible(user: Any, within: str | None = None, **filters: Any) -> int:
+    return residents_visible(user, within=within, **filters).order_by().count()
+
+
+def count_aged(user: Any, within: str | None, years: int, *, today: dt.date | None = None) -> int:
+    born_by = _years_before(today or dt.date.today(), years)
+    return residents_visible(user, within=within).filter(birth_date__lte=born_by).order_by().count()

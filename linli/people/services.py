@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -72,6 +73,7 @@ def resident_create(
         area=area,
         address=address.strip(),
         note=note.strip(),
+        checkin_code=new_checkin_code(),
     )
     try:
         with transaction.atomic():
@@ -180,6 +182,21 @@ def resident_archive(*, by: Any, resident: Resident, reason: str) -> Resident:
     HouseholdMember.objects.filter(resident=resident, left_at__isnull=True).update(left_at=resident.archived_at)
     audit_record(actor=by, action="resident.archive", target=resident, area_code=resident.area_id,
                  data={"reason": reason})
+    return resident
+
+
+def new_checkin_code() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@transaction.atomic
+def resident_checkin_code_renew(*, by: Any, resident: Resident) -> Resident:
+    """A new check-in code for a lost or shown-around card; the old one stops working."""
+    if not permissions.can_change_resident(by, resident) and getattr(by, "pk", None) != resident.user_id:
+        raise forbidden("为该居民补办签到卡")
+    resident.checkin_code = new_checkin_code()
+    resident.save(update_fields=["checkin_code", "updated_at"])
+    audit_record(actor=by, action="resident.checkin_code_renew", target=resident, area_code=resident.area_id)
     return resident
 
 

@@ -49,26 +49,26 @@ def _code_from_outbox() -> str:
 def test_resident_logs_in_by_phone_and_code(personas, post):
     target = personas.xjq_residents[1]
     client = Client()
-    response = post(client, "/accounts/phone-login/", {"phone": target.phone})
+    response = post(client, "/m/login/", {"phone": target.phone})
     assert "验证码已发送" in response.content.decode()
     code = _code_from_outbox()
     wrong = "000000" if code != "000000" else "111111"
-    response = post(client, "/accounts/phone-login/", {"phone": target.phone, "code": wrong})
+    response = post(client, "/m/login/", {"phone": target.phone, "code": wrong})
     assert "验证码不正确，还可以再试 4 次" in response.content.decode()
-    response = post(client, "/accounts/phone-login/", {"phone": target.phone, "code": code})
+    response = post(client, "/m/login/", {"phone": target.phone, "code": code})
     assert response.status_code == 302
-    me = client.get("/accounts/me/").content.decode()
+    me = client.get("/m/me/").content.decode()
     assert target.name in me and target.id_number_masked in me and target.id_number not in me
     # The resident has no back office.
     assert client.get("/people/").status_code == 403
     # The code was single use.
     other = Client()
-    response = post(other, "/accounts/phone-login/", {"phone": target.phone, "code": code})
+    response = post(other, "/m/login/", {"phone": target.phone, "code": code})
     assert "已过期或已使用" in response.content.decode()
 
 
 def test_unknown_phone_gets_the_same_answer_and_no_sms(personas, post):
-    response = post(Client(), "/accounts/phone-login/", {"phone": "13312345678"})
+    response = post(Client(), "/m/login/", {"phone": "13312345678"})
     assert "验证码已发送" in response.content.decode()
     assert sms.outbox == []
 
@@ -76,8 +76,8 @@ def test_unknown_phone_gets_the_same_answer_and_no_sms(personas, post):
 def test_resend_too_soon_is_explained(personas, post):
     client = Client()
     phone = personas.xjq_residents[1].phone
-    post(client, "/accounts/phone-login/", {"phone": phone})
-    response = post(client, "/accounts/phone-login/", {"phone": phone})
+    post(client, "/m/login/", {"phone": phone})
+    response = post(client, "/m/login/", {"phone": phone})
     assert "秒后再试" in response.content.decode()
     assert len(sms.outbox) == 1
 

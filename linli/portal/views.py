@@ -1,0 +1,124 @@
+"""The residents' phone pages: large type, big buttons, little typing. Thin, like every view."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from linli.accounts import services as accounts
+from linli.accounts.forms import CodeForm, PhoneForm
+from linli.core.errors import LinliError, not_found
+from linli.core.forms import add_service_error
+from linli.core.services import audit_record
+from linli.people import selectors as people
+from linli.people.models import ProxyScope
+from linli.portal import qr
+from linli.portal.context import SESSION_KEY, as_context, require_scope, subject
+
+
+def _page(request: HttpRequest, template: str, tab: str, **extra) -> HttpResponse:
+    s = subject(request)
+    return render(request, template, {**as_context(s, request.user), "tab": tab, **extra})
+
+
+def _login_required(view):
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("portal:login")
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@_login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return _page(request, "portal/home.html", "home", bindings=people.principals_for(request.user))
+
+
+@_login_required
+def courses(request: HttpRequest) -> HttpResponse:
+    return _page(request, "portal/courses.html", "courses")
+
+
+@_login_required
+def points(request: HttpRequest) -> HttpResponse:
+    return _page(request, "portal/points.html", "points")
+
+
+@_login_required
+def me(request: HttpRequest) -> HttpResponse:
+    s = subject(request)
+    require_scope(s, ProxyScope.PROFILE)
+    return _page(request, "portal/me.html", "me", bindings=people.principals_for(request.user))
+
+
+@_login_required
+def card(request: HttpRequest) -> HttpResponse:
+    """The check-in QR card: shown at the door, or printed for those without a phone."""
+    s = subject(request)
+    require_scope(s, ProxyScope.PROFILE)
+    if s.resident is None or not s.resident.checkin_code:
+        raise not_found("签到卡")
+    template = "portal/card_print.html" if request.GET.get("print") else "portal/card.html"
+    return _page(request, template, "me", qr_svg=qr.svg(qr.checkin_payload(s.resident.checkin_code)))
+
+
+@require_POST
+@_login_required
+def proxy_start(request: HttpRequest, binding_id: int) -> HttpResponse:
+    binding = people.principals_for(request.user).filter(pk=binding_id).first()
+    if binding is None:
+        raise not_found("代办授权")
+    request.session[SESSION_KEY] = binding.pk
+    audit_record(actor=request.user, action="proxy.start", target=binding.principal,
+                 area_code=binding.principal.area_id, on_behalf_of=binding.principal)
+    messages.success(request, f"您现在代 {binding.principal.name} 办理")
+    return redirect("portal:home")
+
+
+@require_POST
+@_login_required
+def proxy_stop(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    messages.success(request, "已退出代办，现在是您本人")
+    return redirect("portal:home")
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Phone number, then the code from the SMS: no password to remember."""
+    if request.user.is_authenticated:
+        return redirect("portal:home")
+    phone_form = PhoneForm(request.POST or None)
+    code_form = None
+    if request.method == "POST" and "code" in request.POST:
+        code_form = CodeForm(request.POST)
+        if code_form.is_valid():
+            try:
+                user = accounts.login_code_verify(phone=code_form.cleaned_data["phone"],
+                                                  code=code_form.cleaned_data["code"])
+            except LinliError as exc:
+                code_form.add_error("code" if exc.field in (None, "code") else None, exc.message)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("portal:home")
+    elif request.method == "POST" and phone_form.is_valid():
+        phone = phone_form.cleaned_data["phone"]
+        try:
+            accounts.login_code_request(phone=phone, client_ip=request.META.get("REMOTE_ADDR") or None)
+        except LinliError as exc:
+            if exc.code.endswith("code_too_soon"):
+                messages.warning(request, exc.message)
+                code_form = CodeForm(initial={"phone": phone})
+            else:
+                add_service_error(phone_form, exc)
+        else:
+            messages.success(request, "验证码已发送到您的手机（号码需已在社区登记），请查看短信")
+            code_form = CodeForm(initial={"phone": phone})
+    status = 400 if (code_form is not None and code_form.errors) or phone_form.errors else 200
+    return render(request, "portal/login.html", {"phone_form": phone_form, "code_form": code_form, "tab": ""},
+                  status=status)
