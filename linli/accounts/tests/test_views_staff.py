@@ -85,3 +85,31 @@ def test_access_log_page_is_scoped(personas):
     assert _login(personas.xjq_worker).get("/access-log/").status_code == 403
     html = _login(personas.district_admin).get("/access-log/").content.decode()
     assert "回访核对" in html and "金竹苑回访" in html
+
+
+@pytest.mark.parametrize("url", ["/accounts/staff/", "/access-log/", "/areas/500112009/"])
+def test_admin_list_pages_query_count_is_constant(personas, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.accounts.services import role_grant
+    from linli.areas.models import Area
+    from linli.areas.services import area_create
+    from linli.core.testing import staff
+    from linli.people.services import resident_reveal
+
+    client = _login(personas.renhe_admin)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    street = Area.objects.get(code="500112009")
+    resident_reveal(by=personas.xjq_worker, resident=personas.xjq_residents[1], field="phone", reason="第一次")
+    few = count()
+    for i in range(12):
+        area = area_create(by=personas.renhe_admin, parent=street, code=f"5001120090{20 + i}", name=f"新社区{i}")
+        role_grant(by=None, user=staff(f"w{i}"), area=area, role="community_worker")
+        resident_reveal(by=personas.xjq_worker, resident=personas.xjq_residents[1], field="phone", reason=f"第{i}次")
+    assert count() == few
