@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import re
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -54,7 +56,7 @@ def test_street_admin_switches_community_filters_and_exports(personas, browser_s
         session.page.click("#export-link")
     download = download_info.value
     assert download.suggested_filename.startswith("居民名单-")
-    sheet = load_workbook(download.path()).active
+    sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
     names = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert names == ["邢居民1"]
     assert not any(r.name in names for r in personas.jzy_residents)
