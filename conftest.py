@@ -13,6 +13,8 @@ def personas(db):
 @pytest.fixture(autouse=True)
 def _memory_sms(settings):
     settings.LINLI_SMS_BACKEND = "memory"
+    # Personas have passwords; the real hasher is slow on purpose, which tests need not be.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     sms.outbox.clear()
     yield
     sms.outbox.clear()

@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class AccountsErrorCode(StrEnum):
     USERNAME_TAKEN = "accounts.username_taken"
+    PHONE_TAKEN = "accounts.phone_taken"
     CODE_TOO_SOON = "accounts.code_too_soon"
     CODE_TOO_MANY = "accounts.code_too_many"
     CODE_EXPIRED = "accounts.code_expired"

@@ -51,6 +51,9 @@ def staff_create(*, by: Any, username: str, full_name: str, password: str, phone
     if phone:
         user.phone = _phone(phone)
         user.phone_hash = protected.blind_index(user.phone)
+        # One account per phone (the login by code finds it): say so rather than fail in full_clean.
+        if User.objects.filter(phone_hash=user.phone_hash).exists():
+            raise LinliError(AccountsErrorCode.PHONE_TAKEN, "手机号：该号码已被其他账号使用", field="phone", status=409)
     user.full_clean()
     user.save()
     audit_record(actor=by, action="user.create", target=user)
@@ -62,6 +65,8 @@ def role_grant(*, by: Any, user: User, area: Area, role: str) -> RoleGrant:
     """Grant ``role`` on ``area``. ``by`` may be None only for set-up commands (no request)."""
     if role not in Role.values:
         raise invalid("role", "角色", f"不存在 {role}")
+    if user.kind != User.Kind.STAFF:
+        raise invalid("user", "账号", "居民或代办人的手机登录账号不能授予工作角色，请新建工作人员账号")
     if area.level not in ROLE_LEVELS[role]:
         raise invalid("area", "地区", f"{Role(role).label}不能授予在{area.level_label}一级")
     if by is not None and not selectors.has_permission(by, Perm.MANAGE_STAFF, area.code):

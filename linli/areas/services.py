@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from linli.accounts.roles import Perm
 from linli.accounts.selectors import has_permission
@@ -34,9 +35,10 @@ def _official_rows(filename: str) -> list[dict[str, str]]:
 def areas_import_official(*, prefix: str = "") -> dict[str, int]:
     """Load (or refresh the names of) the official tree down to streets; ``prefix`` limits it,
     e.g. "50" for Chongqing. Returns counts of created and renamed areas."""
-    existing = {a.code: a for a in Area.objects.filter(code__startswith=prefix)} if prefix else {
-        a.code: a for a in Area.objects.all()
-    }
+    # The prefix's ancestors (a province and city for a county) are loaded too, so look for them too.
+    ancestors = [prefix[:n] for n in CODE_LENGTH.values() if n < len(prefix)]
+    in_scope = Q(code__startswith=prefix) | Q(code__in=ancestors) if prefix else Q()
+    existing = {a.code: a for a in Area.objects.filter(in_scope)}
     created = renamed = 0
     for filename, level, parent_col in OFFICIAL_FILES:
         new, changed = [], []

@@ -11,6 +11,7 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -28,7 +29,7 @@ def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
     sheet = book.create_sheet(title[:31] or "Sheet1")
     sheet.freeze_panes = "A2"
     for i, h in enumerate(headers):
-        sheet.column_dimensions[chr(ord("A") + i) if i < 26 else "A"].width = max(10, len(h) * 2 + 4)
+        sheet.column_dimensions[get_column_letter(i + 1)].width = max(10, len(h) * 2 + 4)
     bold = Font(bold=True)
     header_cells = []
     for h in headers:

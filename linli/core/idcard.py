@@ -18,6 +18,8 @@ _PROVINCES = {
     "65", "71", "81", "82", "83",
 }
 EARLIEST_BIRTH = dt.date(1890, 1, 1)
+# Full-width digits and X, as typed with a Chinese input method, are the same characters.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
 
 
 class IdNumberError(ValueError):
@@ -33,7 +35,7 @@ class IdNumberInfo:
 
 
 def normalize(raw: str) -> str:
-    return "".join(raw.split()).upper().replace("Ｘ", "X")
+    return "".join(raw.split()).translate(_FULLWIDTH).upper()
 
 
 def check_character(first17: str) -> str:
@@ -46,7 +48,8 @@ def parse(raw: str, *, today: dt.date | None = None) -> IdNumberInfo:
     if len(number) != 18:
         raise IdNumberError(f"应为 18 位，实际 {len(number)} 位")
     body, last = number[:17], number[17]
-    if not body.isdigit() or not (last.isdigit() or last == "X"):
+    # isdecimal() alone would let other scripts' digits (٣, 𝟗) through: only ASCII is a digit here.
+    if not (body.isascii() and body.isdecimal()) or last not in "0123456789X":
         raise IdNumberError("前 17 位应为数字，最后一位为数字或 X")
     if body[:2] not in _PROVINCES:
         raise IdNumberError(f"地址码 {body[:6]} 不存在")

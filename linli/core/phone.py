@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$", re.ASCII)
+# Full-width digits and plus, as typed with a Chinese input method, are the same characters.
+_FULLWIDTH = str.maketrans("０１２３４５６７８９＋", "0123456789+")
 
 
 class PhoneError(ValueError):
@@ -12,7 +14,7 @@ class PhoneError(ValueError):
 
 
 def normalize(raw: str) -> str:
-    digits = re.sub(r"[\s\-()（）]", "", raw)
+    digits = re.sub(r"[\s\-()（）]", "", raw.translate(_FULLWIDTH))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -24,7 +26,9 @@ def normalize(raw: str) -> str:
 
 def parse(raw: str) -> str:
     number = normalize(raw)
-    if not number.isdigit():
+    if not number:
+        raise PhoneError("不能为空")
+    if not (number.isascii() and number.isdigit()):
         raise PhoneError("只能包含数字")
     if len(number) != 11:
         raise PhoneError(f"手机号应为 11 位，实际 {len(number)} 位")

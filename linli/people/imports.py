@@ -44,7 +44,7 @@ def _date(text: str) -> dt.date:
 
 
 def _tags(text: str) -> list[str]:
-    return [t for t in text.replace("，", ",").replace("、", ",").split(",") if t.strip()]
+    return list(dict.fromkeys(t.strip() for t in text.replace("，", ",").replace("、", ",").split(",") if t.strip()))
 
 
 COLUMNS = (
@@ -143,9 +143,9 @@ def _commit(ctx: ImportContext, rows: list[ParsedRow]) -> int:
     )
     through = Resident.tags.through
     links = [
-        through(resident_id=res.pk, tag_id=tag_codes[t.strip()])
+        through(resident_id=res.pk, tag_id=code)
         for res, r in zip(created, rows, strict=True)
-        for t in dict.fromkeys(r.values["tags"] or [])
+        for code in dict.fromkeys(tag_codes[t.strip()] for t in r.values["tags"] or [])  # a name and its code: once
     ]
     through.objects.bulk_create(links, batch_size=1000)
     audit_record_many(actor=ctx.user, action="resident.create", targets=list(created), data={"via": "import"})

@@ -10,8 +10,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from linli.accounts.models import User
+from linli.accounts.models import RoleGrant, User
 from linli.accounts.roles import Perm
+from linli.accounts.selectors import has_permission
 from linli.core import protected
 from linli.core.errors import LinliError, forbidden, invalid
 from linli.core.services import access_log_record, audit_record
@@ -26,6 +27,16 @@ from linli.people.models import (
     ResidenceHistory,
     Resident,
 )
+
+
+def _login_user_id(resident: Resident) -> int | None:
+    # Read from the database: the login account may have been made since ``resident`` was loaded.
+    return Resident.objects.filter(pk=resident.pk).values_list("user_id", flat=True).first()
+
+
+def _is_self(by: Any, resident: Resident) -> bool:
+    user_id = _login_user_id(resident)
+    return user_id is not None and getattr(by, "pk", None) == user_id
 
 
 def _place_label(resident: Resident) -> str:
@@ -149,14 +160,17 @@ def resident_move(*, by: Any, resident: Resident, area_code: str, address: str =
     """Move to another community or grid; the residence history keeps where they were."""
     if not permissions.can_change_resident(by, resident):
         raise forbidden("为该居民办理迁移")
+    if resident.archived_at:
+        raise LinliError(PeopleErrorCode.ARCHIVED, "该居民已注销，不能办理迁移")
     area = validation.residence_area(by, area_code, Perm.CHANGE_RESIDENT)
-    if area.code == resident.area_id and address.strip() == resident.address:
+    new_address = address.strip() or resident.address  # no address given: the same address
+    if area.code == resident.area_id and new_address == resident.address:
         raise invalid("area", "迁入地", "与现住址相同")
     now = timezone.now()
     ResidenceHistory.objects.filter(resident=resident, moved_out_at__isnull=True).update(moved_out_at=now)
     from_code = resident.area_id
     resident.area = area
-    resident.address = address.strip() or resident.address
+    resident.address = new_address
     resident.save(update_fields=["area", "address", "updated_at"])
     ResidenceHistory.objects.create(
         resident=resident, area=area, address=resident.address, moved_in_at=now, reason=reason.strip(), recorded_by=by
@@ -180,6 +194,12 @@ def resident_archive(*, by: Any, resident: Resident, reason: str) -> Resident:
     resident.save(update_fields=["archived_at", "archived_reason", "updated_at"])
     ResidenceHistory.objects.filter(resident=resident, moved_out_at__isnull=True).update(moved_out_at=resident.archived_at)
     HouseholdMember.objects.filter(resident=resident, left_at__isnull=True).update(left_at=resident.archived_at)
+    # The resident's phone login ends with the record, unless the account still acts for
+    # someone else or holds a staff role.
+    user_id = _login_user_id(resident)
+    if user_id and not ProxyBinding.objects.filter(agent_id=user_id, revoked_at__isnull=True).exists() \
+            and not RoleGrant.objects.filter(user_id=user_id, revoked_at__isnull=True).exists():
+        User.objects.filter(pk=user_id).update(is_active=False)
     audit_record(actor=by, action="resident.archive", target=resident, area_code=resident.area_id,
                  data={"reason": reason})
     return resident
@@ -253,8 +273,13 @@ def household_create(*, by: Any, head: Resident, address: str = "") -> Household
 
 @transaction.atomic
 def household_member_add(*, by: Any, household: Household, resident: Resident, relation: str) -> HouseholdMember:
-    if not permissions.can_change_resident(by, resident):
+    # Both the person and the household must be in the caller's areas.
+    if not permissions.can_change_resident(by, resident) or not has_permission(
+        by, Perm.CHANGE_RESIDENT, household.area_id
+    ):
         raise forbidden("将该居民加入家庭户")
+    if household.dissolved_at:
+        raise LinliError(PeopleErrorCode.HOUSEHOLD_HEAD, "该家庭户已撤销，不能再加入成员", field="household")
     if relation not in Relation.values:
         raise invalid("relation", "与户主关系", "请选择")
     if relation == Relation.HEAD:
@@ -320,7 +345,7 @@ def proxy_bind(
 ) -> ProxyBinding:
     """Record a resident's permission for ``agent`` to act for them: by the resident themself,
     or by a worker from a signed paper form."""
-    is_self = bool(principal.user_id) and getattr(by, "pk", None) == principal.user_id
+    is_self = _is_self(by, principal)
     if not (is_self or permissions.can_manage_proxy(by, principal)):
         raise forbidden("为该居民办理代办授权")
     if relation not in ProxyBinding.Relation.values:
@@ -333,6 +358,8 @@ def proxy_bind(
         raise LinliError(PeopleErrorCode.PROXY_SCOPE, f"可代办事项：没有“{'、'.join(unknown)}”这一项", field="scopes")
     if agent is None:
         agent = _agent_for_phone(validation.phone_number(agent_phone) or _required_phone(), agent_name)
+        # The phone may be the principal's own, whose login account was just made for it.
+        principal.refresh_from_db(fields=["user"])
     if principal.user_id and agent.pk == principal.user_id:
         raise invalid("agent_phone", "代办人", "不能为本人办理代办")
     binding = ProxyBinding.objects.filter(principal=principal, agent=agent, revoked_at__isnull=True).first()
@@ -353,8 +380,12 @@ def _required_phone() -> str:
 
 @transaction.atomic
 def proxy_revoke(*, by: Any, binding: ProxyBinding) -> None:
-    if not permissions.can_manage_proxy(by, binding.principal):
+    """Ended by a worker, or by the resident who gave it."""
+    is_self = _is_self(by, binding.principal)
+    if not (is_self or permissions.can_manage_proxy(by, binding.principal)):
         raise forbidden("撤销该代办授权")
+    if binding.revoked_at:
+        return  # already ended: keep the first date
     binding.revoked_at = timezone.now()
     binding.revoked_by = by
     binding.save(update_fields=["revoked_at", "revoked_by"])
