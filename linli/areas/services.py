@@ -74,7 +74,7 @@ def area_create(*, by: Any, parent: Area, code: str, name: str) -> Area:
     if len(code) == 3 and level == Level.GRID:
         code = parent.code + code  # a grid's local suffix alone is enough
     length = CODE_LENGTH[level]
-    if not code.isdigit() or len(code) != length:
+    if not (code.isascii() and code.isdigit()) or len(code) != length:  # not ٠١٢ or other scripts' digits
         raise invalid("code", "代码", f"{Level(level).label}代码应为 {length} 位数字")
     if not code.startswith(parent.code):
         raise invalid("code", "代码", f"应以上级代码 {parent.code} 开头")

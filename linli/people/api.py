@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from linli.core.errors import LinliError
 from linli.core.schemas import responses
@@ -63,7 +63,7 @@ def resident_create(request: HttpRequest, payload: ResidentIn):
     except LinliError as exc:
         exc.field = _API_FIELD.get(exc.field or "", exc.field)
         raise
-    return 201, _out(selectors.resident_get(request.user, resident.pk), dt.date.today())
+    return Status(201, _out(selectors.resident_get(request.user, resident.pk), dt.date.today()))
 
 
 @router.get("/{resident_id}", response=responses({200: ResidentOut}, 403, 404), summary="居民详情（脱敏）")
