@@ -59,19 +59,26 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError):
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404):
-    return api.create_response(request, {"code": CoreErrorCode.NOT_FOUND, "message": "记录不存在或您无权查看"}, status=404)
+    body = {"code": CoreErrorCode.NOT_FOUND, "message": "记录不存在或您无权查看"}
+    return api.create_response(request, body, status=404)
+
+
+# What ninja itself raises, said in Chinese: a session's write without a valid CSRF token, and a
+# body that is not JSON.
+_NINJA_ERRORS = {
+    "CSRF check Failed": (
+        CoreErrorCode.FORBIDDEN, "CSRF 校验失败：写操作需带 csrftoken Cookie 与相同值的 X-CSRFToken 请求头",
+    ),
+    "Cannot parse request body": (
+        CoreErrorCode.INVALID, "请求体无法解析：应为 JSON 对象（Content-Type: application/json）",
+    ),
+}
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError):
-    # Raised by ninja itself; the one a client meets is the CSRF check of a session's unsafe request.
-    if exc.status_code == 400:  # a body that is not JSON
-        message = "请求体无法解析：应为 JSON 对象（Content-Type: application/json）"
-        return api.create_response(request, {"code": CoreErrorCode.INVALID, "message": message}, status=400)
-    if exc.status_code == 403:
-        message = "CSRF 校验失败：写操作需带 csrftoken Cookie 与相同值的 X-CSRFToken 请求头"
-        return api.create_response(request, {"code": CoreErrorCode.FORBIDDEN, "message": message}, status=403)
-    return api.create_response(request, {"code": f"http_{exc.status_code}", "message": str(exc)}, status=exc.status_code)
+    code, message = _NINJA_ERRORS.get(str(exc), (f"http_{exc.status_code}", str(exc)))
+    return api.create_response(request, {"code": code, "message": message}, status=exc.status_code)
 
 
 # Pydantic's reasons, in the words a caller of a Chinese API expects.
@@ -119,7 +126,9 @@ def _validation_error(request: HttpRequest, exc: ValidationError):
         loc = [str(p) for p in err.get("loc", []) if p not in ("body", "query", "path", "payload", "filters")]
         fields.append({"field": ".".join(loc), "reason": _reason(err)})
     message = "；".join(f"{f['field'] or '请求体'}：{f['reason']}" for f in fields) or "请求格式错误"
-    body: dict[str, Any] = {"code": CoreErrorCode.INVALID, "message": f"请求有误：{message}", "extra": {"errors": fields}}
+    body: dict[str, Any] = {
+        "code": CoreErrorCode.INVALID, "message": f"请求有误：{message}", "extra": {"errors": fields},
+    }
     if fields and fields[0]["field"]:
         body["field"] = fields[0]["field"]
     return api.create_response(request, body, status=422)

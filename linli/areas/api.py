@@ -39,4 +39,5 @@ def children(request: HttpRequest, code: AreaCode):
 def create_child(request: HttpRequest, code: AreaCode, payload: AreaCreateIn):
     # Seen but not managed: the service answers 403, which tells nothing a GET would not.
     parent = selectors.area_get(request.user, code, Perm.VIEW_RESIDENT)
-    return Status(201, _out(services.area_create(by=request.user, parent=parent, code=payload.code, name=payload.name)))
+    area = services.area_create(by=request.user, parent=parent, code=payload.code, name=payload.name)
+    return Status(201, _out(area))

@@ -9,7 +9,7 @@ from linli.core.schemas import Text
 # Statistical division codes: 2 (province) to 12 (community) digits, 15 for a grid.
 AreaCode = Annotated[
     str,
-    Path(pattern=r"^[0-9]{2,15}$", description="地区代码（2–15 位数字）", examples=["500112009"]),
+    Path(pattern=r"^[0-9]{2,15}$", description="地区代码（2–15 位数字）", example="500112009"),
 ]
 
 

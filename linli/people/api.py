@@ -78,5 +78,7 @@ def resident_detail(request: HttpRequest, resident_id: ResidentId):
 )
 def resident_reveal(request: HttpRequest, resident_id: ResidentId, payload: RevealIn):
     resident = selectors.resident_get(request.user, resident_id)
-    value = services.resident_reveal(by=request.user, resident=resident, field=payload.field, reason=payload.reason)
+    value = services.resident_reveal(
+        by=request.user, resident=resident, field=payload.field, reason=payload.reason
+    )
     return RevealOut(field=payload.field, value=value)

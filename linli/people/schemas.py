@@ -6,15 +6,13 @@ from typing import Annotated, Literal
 from ninja import Field, Path, Schema
 
 from linli.core.schemas import Text
-from linli.people.selectors import AGE_BANDS
 
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 200
 
 # A database id: positive and within a signed 64-bit integer, as every supported database stores it.
 ResidentId = Annotated[int, Path(ge=1, le=2**63 - 1, description="居民编号")]
-AgeBand = Literal["", "0-17", "18-59", "60-69", "70-79", "80+"]
-assert set(AgeBand.__args__) == {"", *AGE_BANDS}  # type: ignore[attr-defined]
+AgeBand = Literal["", "0-17", "18-59", "60-69", "70-79", "80+"]  # selectors.AGE_BANDS, or none
 
 
 class ResidentFilters(Schema):

@@ -194,7 +194,9 @@ def test_a_bad_child_is_refused_in_chinese(personas, case):
     assert Area.objects.count() == before
 
 
-@pytest.mark.parametrize("path", ["/areas/%00", "/areas/%00/children", "/areas/abc", "/areas/1", "/areas/" + "5" * 16])
+@pytest.mark.parametrize(
+    "path", ["/areas/%00", "/areas/%00/children", "/areas/abc", "/areas/1", "/areas/" + "5" * 16]
+)
 def test_a_malformed_area_code_is_422_not_500(personas, path):
     # A NUL in the path once went to the database, which PostgreSQL refuses with an error.
     response = _api(personas, "district_admin").get(path)
