@@ -41,10 +41,6 @@ def has_permission_anywhere(user: Any, permission: str) -> bool:
     return bool(codes_with_permission(user, permission))
 
 
-def is_staff_member(user: Any) -> bool:
-    return bool(active_grants(user))
-
-
 def held_areas(user: Any) -> list[Area]:
     """The areas the user holds a role on, outermost first: the area switcher's choices."""
     codes = visibility.minimal_codes(g.area_id for g in active_grants(user))

@@ -36,7 +36,3 @@ def ancestors(area: Area) -> list[Area]:
 
 def communities_under(code: str) -> QuerySet[Area]:
     return Area.objects.filter(code__startswith=code, level=Level.COMMUNITY).order_by("code")
-
-
-def area_exists(code: str) -> bool:
-    return Area.objects.filter(code=code).exists()

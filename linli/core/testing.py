@@ -122,3 +122,28 @@ def with_token(user: Any, data: dict | None = None) -> dict:
 
     token = signing.dumps([getattr(user, "pk", None) or 0, f"t{next(_seq)}"], salt="linli.submit-once")
     return {**(data or {}), once.FIELD: token}
+
+
+class Api:
+    """A logged-in (or anonymous) API caller that does CSRF the way a browser page does."""
+
+    def __init__(self, user: Any = None, *, csrf_header: bool = True) -> None:
+        from django.test import Client
+        from django.utils.crypto import get_random_string
+
+        self.client = Client(enforce_csrf_checks=True)
+        if user is not None:
+            self.client.force_login(user)
+        self.token = get_random_string(32)
+        self.client.cookies["csrftoken"] = self.token
+        self.csrf_header = csrf_header
+
+    def get(self, path: str, params: dict | None = None):
+        return self.client.get(f"/api/v1{path}", params or {})
+
+    def post(self, path: str, data: Any, *, raw: str | None = None):
+        headers = {"X-CSRFToken": self.token} if self.csrf_header else {}
+        import json
+
+        body = raw if raw is not None else json.dumps(data)
+        return self.client.post(f"/api/v1{path}", data=body, content_type="application/json", headers=headers)

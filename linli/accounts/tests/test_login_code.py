@@ -24,10 +24,6 @@ START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 UNKNOWN = "13099998888"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def clock():

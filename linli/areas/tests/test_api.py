@@ -6,16 +6,11 @@ same value in ``X-CSRFToken`` on writes, as a browser page sends them.
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 import pytest
-from django.test import Client
-from django.utils.crypto import get_random_string
 
 from linli.areas.models import Area
 from linli.core.models import AuditEntry
-from linli.core.testing import JINZHUYUAN, XINGJIAQIAO, XJQ_GRID
+from linli.core.testing import JINZHUYUAN, XINGJIAQIAO, XJQ_GRID, Api
 
 pytestmark = pytest.mark.django_db
 
@@ -23,27 +18,7 @@ RENHE, KANGMEI, YUBEI = "500112009", "500112022", "500112"
 MISSING = "500112009099"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-
-class Api:
-    def __init__(self, user: Any = None, *, csrf_header: bool = True) -> None:
-        self.client = Client(enforce_csrf_checks=True)
-        if user is not None:
-            self.client.force_login(user)
-        self.token = get_random_string(32)
-        self.client.cookies["csrftoken"] = self.token
-        self.csrf_header = csrf_header
-
-    def get(self, path: str):
-        return self.client.get(f"/api/v1{path}")
-
-    def post(self, path: str, data: Any):
-        headers = {"X-CSRFToken": self.token} if self.csrf_header else {}
-        return self.client.post(f"/api/v1{path}", data=json.dumps(data), content_type="application/json",
-                                headers=headers)
 
 
 # persona -> (the area its role is on, whether the role may add communities and grids);

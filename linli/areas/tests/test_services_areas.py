@@ -16,10 +16,6 @@ pytestmark = pytest.mark.django_db
 RENHE, KANGMEI = "500112009", "500112022"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _area(code: str) -> Area:
     return Area.objects.get(code=code)

@@ -20,10 +20,6 @@ pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _raw_rows(table: str, pk) -> list[str]:
     with connection.cursor() as cursor:

@@ -19,10 +19,6 @@ RENHE = "500112009"
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 # --- the pure functions ----------------------------------------------------------------------
 

@@ -25,10 +25,6 @@ from linli.people.selectors import principals_for
 SIZE = 20  # residents per community: enough for every kind of household, quick to build
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def demo(db):

@@ -9,17 +9,15 @@ that a write without the header is refused.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from typing import Any, get_args
+from typing import get_args
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.crypto import get_random_string
 
 from linli.core.models import AccessLog, AuditEntry
-from linli.core.testing import JINZHUYUAN, XINGJIAQIAO, XJQ_GRID, make_id_number, resident
+from linli.core.testing import JINZHUYUAN, XINGJIAQIAO, XJQ_GRID, Api, make_id_number, resident
 from linli.people.models import Resident
 from linli.people.schemas import AgeBand
 from linli.people.selectors import AGE_BANDS
@@ -27,29 +25,7 @@ from linli.people.selectors import AGE_BANDS
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-
-class Api:
-    """A logged-in (or anonymous) API caller that does CSRF the way a browser page does."""
-
-    def __init__(self, user: Any = None, *, csrf_header: bool = True) -> None:
-        self.client = Client(enforce_csrf_checks=True)
-        if user is not None:
-            self.client.force_login(user)
-        self.token = get_random_string(32)
-        self.client.cookies["csrftoken"] = self.token
-        self.csrf_header = csrf_header
-
-    def get(self, path: str, params: dict | None = None):
-        return self.client.get(f"/api/v1{path}", params or {})
-
-    def post(self, path: str, data: Any, *, raw: str | None = None):
-        headers = {"X-CSRFToken": self.token} if self.csrf_header else {}
-        body = raw if raw is not None else json.dumps(data)
-        return self.client.post(f"/api/v1{path}", data=body, content_type="application/json", headers=headers)
 
 
 # persona -> the residents it may see: "xjq" (邢家桥, 3), "xjq-grid" (the one in 邢家桥's grid),

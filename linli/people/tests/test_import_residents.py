@@ -20,10 +20,6 @@ pytestmark = pytest.mark.django_db
 HEADER = ["姓名", "身份证号", "性别", "出生日期", "手机号", "社区/网格代码", "住址", "标签", "备注"]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def xlsx(rows: list[list], header: list[str] = HEADER) -> bytes:
     book = Workbook()

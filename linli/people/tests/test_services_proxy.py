@@ -19,10 +19,6 @@ pytestmark = pytest.mark.django_db
 DAUGHTER = "13555556666"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _bind(by, principal, *, scopes=(ProxyScope.ENROLL, ProxyScope.SURVEY), **agent):
     agent = agent or {"agent_phone": DAUGHTER, "agent_name": "王小红"}

@@ -19,10 +19,6 @@ pytestmark = pytest.mark.django_db
 BIRTH = dt.date(1952, 4, 3)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def _create(by, **overrides):
     values = {
