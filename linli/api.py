@@ -136,10 +136,14 @@ def _validation_error(request: HttpRequest, exc: ValidationError):
 
 def _add_routers() -> None:
     from linli.areas.api import router as areas_router
+    from linli.college.api import router as college_router
     from linli.people.api import router as people_router
+    from linli.surveys.api import router as surveys_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/residents", people_router)
+    api.add_router("/surveys", surveys_router)
+    api.add_router("/college", college_router)
 
 
 _add_routers()

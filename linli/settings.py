@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "linli.areas",
     "linli.accounts",
     "linli.people",
+    "linli.surveys",
+    "linli.college",
     "linli.insights",
     "linli.portal",
     "linli.demo",

@@ -9,6 +9,9 @@ urlpatterns = [
     path("accounts/", include("linli.accounts.urls")),
     path("areas/", include("linli.areas.urls")),
     path("people/", include("linli.people.urls")),
+    path("surveys/", include("linli.surveys.urls")),
+    path("college/", include("linli.college.urls")),
+    path("m/surveys/", include("linli.surveys.urls_resident")),  # before the portal's m/
     path("m/", include("linli.portal.urls")),
     path("", include("linli.core.urls")),
     path("api/v1/", api.urls),

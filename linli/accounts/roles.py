@@ -16,6 +16,10 @@ class Perm:
     MANAGE_STAFF = "manage_staff"
     VIEW_AUDIT = "view_audit"
     VIEW_ASSISTANCE = "view_assistance"
+    MANAGE_SURVEY = "manage_survey"  # write, publish and close questionnaires; see their results
+    ENTER_SURVEY = "enter_survey"  # type in a resident's paper answers
+    VIEW_COLLEGE = "view_college"  # the community college: orders, clubs, teachers, venues, courses
+    MANAGE_COLLEGE = "manage_college"
 
 
 class Role(models.TextChoices):
@@ -30,6 +34,7 @@ _ADMIN = frozenset(
     {
         Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.IMPORT_RESIDENT, Perm.EXPORT_RESIDENT,
         Perm.UNMASK_PII, Perm.MANAGE_PROXY, Perm.MANAGE_AREAS, Perm.MANAGE_STAFF, Perm.VIEW_AUDIT,
+        Perm.MANAGE_SURVEY, Perm.ENTER_SURVEY, Perm.VIEW_COLLEGE, Perm.MANAGE_COLLEGE,
     }
 )
 
@@ -41,9 +46,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {
             Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.IMPORT_RESIDENT, Perm.EXPORT_RESIDENT,
             Perm.UNMASK_PII, Perm.MANAGE_PROXY, Perm.MANAGE_AREAS,
+            Perm.MANAGE_SURVEY, Perm.ENTER_SURVEY, Perm.VIEW_COLLEGE, Perm.MANAGE_COLLEGE,
         }
     ),
-    Role.GRID_WORKER: frozenset({Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.MANAGE_PROXY}),
+    # Grid workers carry paper questionnaires door to door and see the college's plans.
+    Role.GRID_WORKER: frozenset(
+        {Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.MANAGE_PROXY, Perm.ENTER_SURVEY, Perm.VIEW_COLLEGE}
+    ),
     Role.ASSISTANCE_OFFICER: frozenset({Perm.VIEW_RESIDENT, Perm.UNMASK_PII, Perm.VIEW_ASSISTANCE}),
 }
 

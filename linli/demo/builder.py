@@ -7,6 +7,7 @@ communities have no residents yet.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from linli.areas.models import Area
 from linli.areas.services import area_create, areas_import_official
 from linli.core.errors import LinliError
 from linli.demo import places
+from linli.demo.college import cast_named, college_build
 from linli.demo.places import COMMUNITIES, PROXY, STAFF, Community
 from linli.demo.population import Family, plan_demo
 from linli.people import selectors as people_selectors
@@ -50,12 +52,14 @@ def demo_build(*, size: int = places.RESIDENTS_PER_COMMUNITY, seed: int = places
     built = not demo_exists()
     if built:
         plans = plan_demo(COMMUNITIES, size=size, seed=seed, proxy=PROXY)
+        cast = cast_named(plans[places.XJQ.code])
         for community in COMMUNITIES:
             worker = staff[places.WORKER_OF[community.code]]
             for family in plans[community.code]:
                 _family_create(by=worker, community=community, family=family)
         if size > 0:
             _proxy_example(by=staff[places.WORKER_OF[places.XJQ.code]])
+        college_build(staff=staff, seed=seed, today=dt.date.today(), cast=cast)
     residents, households = _counts()
     return DemoResult(built=built, residents=residents, households=households,
                       seconds=time.perf_counter() - start)

@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from linli.accounts import services as accounts
 from linli.accounts.forms import CodeForm, PhoneForm
+from linli.college.selectors import resident as college
 from linli.core.errors import LinliError, not_found
 from linli.core.forms import add_service_error
 from linli.core.services import audit_record
@@ -42,7 +44,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @_login_required
 def courses(request: HttpRequest) -> HttpResponse:
-    return _page(request, "portal/courses.html", "courses")
+    """The community's classes, and how the classes the resident asked for are coming along."""
+    s = subject(request)
+    if s.resident is None:
+        return _page(request, "portal/courses.html", "courses", courses=[], wishes=[])
+    return _page(request, "portal/courses.html", "courses", courses=college.courses_for(s.resident),
+                 wishes=college.wishes_of(s.resident))
 
 
 @_login_required
@@ -89,10 +96,21 @@ def proxy_stop(request: HttpRequest) -> HttpResponse:
     return redirect("portal:home")
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after logging in (e.g. back to the survey a QR poster led to): only a path on
+    this site, never another host."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return ""
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
     """Phone number, then the code from the SMS: no password to remember."""
+    next_url = _safe_next(request)
     if request.user.is_authenticated:
-        return redirect("portal:home")
+        return redirect(next_url or "portal:home")
     phone_form = PhoneForm(request.POST or None)
     code_form = None
     if request.method == "POST" and "code" in request.POST:
@@ -105,7 +123,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 code_form.add_error("code" if exc.field in (None, "code") else None, exc.message)
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                return redirect("portal:home")
+                return redirect(next_url or "portal:home")
     elif request.method == "POST" and phone_form.is_valid():
         phone = phone_form.cleaned_data["phone"]
         try:
@@ -120,5 +138,5 @@ def login_view(request: HttpRequest) -> HttpResponse:
             messages.success(request, "验证码已发送到您的手机（号码需已在社区登记），请查看短信")
             code_form = CodeForm(initial={"phone": phone})
     status = 400 if (code_form is not None and code_form.errors) or phone_form.errors else 200
-    return render(request, "portal/login.html", {"phone_form": phone_form, "code_form": code_form, "tab": ""},
-                  status=status)
+    return render(request, "portal/login.html",
+                  {"phone_form": phone_form, "code_form": code_form, "tab": "", "next": next_url}, status=status)
