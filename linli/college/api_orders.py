@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from linli.accounts.roles import Perm
+from linli.accounts.selectors import has_permission
 from linli.college.models import ClassOrder, Club
+from linli.college.permissions import can_view_college
 from linli.college.schemas_orders import (
     OrderFilters,
     OrderId,
@@ -17,7 +20,7 @@ from linli.college.schemas_orders import (
 )
 from linli.college.selectors import orders as selectors
 from linli.college.services import orders as services
-from linli.core.errors import LinliError, invalid
+from linli.core.errors import LinliError, forbidden, invalid
 from linli.core.schemas import responses
 from linli.surveys import slots
 
@@ -42,6 +45,8 @@ def _out(order: ClassOrder, matcher: selectors.Matcher) -> OrderOut:
 
 @router.get("", response=responses({200: OrderPage}, 403), summary="兴趣订单（按想学人数排序）")
 def order_list(request: HttpRequest, filters: Query[OrderFilters]):
+    if not can_view_college(request.user):
+        raise forbidden("查看社区学院")
     qs = selectors.orders_visible(request.user, within=filters.area or None, status=filters.status, q=filters.q)
     qs = qs.order_by("-demand", "subject", "pk")
     start = (filters.page - 1) * filters.page_size
@@ -62,6 +67,8 @@ def order_open(request: HttpRequest, order_id: OrderId, payload: OrderOpenIn):
     from linli.college.selectors.venues import venues_usable
 
     order = selectors.order_get(request.user, order_id)
+    if not has_permission(request.user, Perm.MANAGE_COLLEGE, order.area_id):
+        raise forbidden("处理该社区的兴趣订单")  # before the ids are looked at: a viewer learns nothing
     # An id the community may not use is the same as no choice: the service says what is missing.
     teacher = teachers_usable(order.area_id).filter(pk=payload.teacher_id).first() if payload.teacher_id else None
     venue = venues_usable(order.area_id).filter(pk=payload.venue_id).first() if payload.venue_id else None

@@ -32,12 +32,20 @@ def age_band(age: int) -> str:
     raise ValueError(f"age out of range: {age}")
 
 
-_SPLIT = re.compile(r"[、，,；;/\s]+")
+_SPLIT = re.compile(r"[、，,；;/\s。！]+")
+# What residents write in a box when they have nothing to say there: never a class, never a talent.
+NOTHING = frozenset({
+    OTHER, "无", "没", "没有", "暂无", "暂时没有", "暂时无", "不会", "啥都不会", "无特长", "没有特长", "不知道",
+    "无所谓", "都行", "都可以", "随便", "没想好", "还没想好", "略", "-", "--", "——",
+})
 
 
 def split_names(text: str) -> list[str]:
-    """"葫芦丝、二胡" → ["葫芦丝", "二胡"]: what residents write in an "other" or a talent box."""
-    return list(dict.fromkeys(p.strip()[:20] for p in _SPLIT.split(text or "") if p.strip()))
+    """"葫芦丝、二胡" → ["葫芦丝", "二胡"]: what residents write in an "other" or a talent box.
+
+    "无"、"没有" and the like say there is nothing, so they are dropped."""
+    names = (p.strip()[:20] for p in _SPLIT.split(text or ""))
+    return list(dict.fromkeys(n for n in names if n and n not in NOTHING))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-from linli.core.registry import MenuEntry, ModuleSpec, register
+from linli.core.registry import Chart, MenuEntry, ModuleSpec, Stat, register
 
 
 def register_module() -> None:
+    from linli.college.selectors import stats
     from linli.college.services import orders
     from linli.surveys import hooks
     from linli.surveys.models import SurveyPurpose
@@ -19,5 +20,11 @@ def register_module() -> None:
                 MenuEntry("场地", "college:venue_list", "view_college"),
                 MenuEntry("课程", "college:course_list", "view_college"),
             ),
+            stats=(
+                Stat("待开班订单", stats.count_orders_waiting),
+                Stat("开设中的课程", stats.count_courses_running),
+                Stat("社团", stats.count_clubs),
+            ),
+            charts=(Chart("居民想学的课程（人数）", "bar", stats.demand_by_subject),),
         )
     )

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from linli.college import demand
 from linli.college.models import ClassOrder, Course, CourseStatus, OrderStatus
 from linli.college.selectors.orders import thresholds
-from linli.surveys.models import Answer, QuestionRole
+from linli.surveys.models import Answer, QuestionRole, SurveyPurpose
 
 
 def courses_for(resident: Any) -> QuerySet[Course]:
@@ -43,14 +43,27 @@ class WishProgress:
 
 
 def wishes_of(resident: Any) -> list[WishProgress]:
-    """The classes the resident asked for in interest surveys, with their order's progress."""
-    wanted = Answer.objects.filter(response__resident=resident, question__role=QuestionRole.WANTED_CLASSES)
-    subjects: set[str] = set()
-    survey_ids: set[int] = set()
-    for survey_id, choices, text in wanted.values_list("response__survey_id", "choices", "text"):
-        survey_ids.add(survey_id)
-        subjects |= {str(c) for c in choices or []} | set(demand.split_names(text))
-    community = resident.community.code
-    orders = ClassOrder.objects.filter(area_id=community, survey_id__in=survey_ids, subject__in=subjects)
-    threshold = thresholds({community})[community]
-    return [WishProgress(o.subject, o.demand, threshold, o.status) for o in orders.order_by("-demand", "subject")]
+    """The classes the resident asked for in interest surveys, with their order's progress.
+
+    A class asked for in several surveys is shown once, with the order of the latest of them, in
+    the community the resident answered from (the order their answer counted in)."""
+    wanted = (
+        Answer.objects.filter(response__resident=resident, question__role=QuestionRole.WANTED_CLASSES,
+                              response__survey__purpose=SurveyPurpose.COLLEGE_INTEREST)
+        .values_list("response__survey_id", "response__area_id", "choices", "text")
+        .order_by("response__survey__opens_on", "response__survey_id")
+    )
+    latest: dict[str, tuple[int, str]] = {}  # subject -> (survey, community) it was last asked for in
+    for survey_id, area_id, choices, text in wanted:
+        for subject in [str(c) for c in choices or []] + demand.split_names(text):
+            latest[subject] = (survey_id, area_id)
+    if not latest:
+        return []
+    orders = ClassOrder.objects.filter(
+        survey_id__in={s for s, _ in latest.values()}, area_id__in={a for _, a in latest.values()},
+        subject__in=list(latest),
+    )
+    found = [o for o in orders if latest.get(o.subject) == (o.survey_id, o.area_id)]
+    limits = thresholds({o.area_id for o in found})
+    wishes = [WishProgress(o.subject, o.demand, limits[o.area_id], o.status) for o in found]
+    return sorted(wishes, key=lambda w: (-w.demand, w.subject))

@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from linli.accounts.roles import Perm
 from linli.accounts.selectors import has_permission
@@ -85,7 +86,7 @@ def _status_for(order: ClassOrder, threshold: int) -> str:
 def orders_refresh(*, survey: Survey, community_code: str, today: dt.date | None = None) -> list[ClassOrder]:
     """Recount one community's orders for one survey from its answers."""
     settings = _settings_locked(community_code)
-    demands = demand.aggregate(_rows(survey, community_code, today or dt.date.today()))
+    demands = demand.aggregate(_rows(survey, community_code, today or timezone.localdate()))
     existing = {o.subject: o for o in ClassOrder.objects.filter(area_id=community_code, survey=survey)}
     new: list[ClassOrder] = []
     changed: list[ClassOrder] = []

@@ -18,6 +18,7 @@ from linli.college.models import Club, OrderStatus
 from linli.college.selectors import orders as selectors
 from linli.college.selectors.clubs import communities_visible
 from linli.college.services import orders as services
+from linli.college.views.common import require_view
 from linli.core.errors import LinliError, forbidden
 from linli.core.forms import add_service_error
 from linli.core.listing import ListColumn, ListPage
@@ -46,6 +47,7 @@ def _columns(matcher: selectors.Matcher) -> list[ListColumn]:
 
 @staff_required
 def order_list(request: HttpRequest) -> HttpResponse:
+    require_view(request)
     form = OrderFilterForm(request.GET or None, communities=_communities(request))
     data = form.cleaned_data if form.is_valid() else {}
     selected = selected_area_code(request)
@@ -88,6 +90,15 @@ def _open_form(request: HttpRequest, order, readiness, data=None) -> OrderOpenFo
 def _detail(request: HttpRequest, order, status: int = 200, **forms) -> HttpResponse:
     readiness = selectors.Matcher().readiness(order)
     can_manage = has_permission(request.user, Perm.MANAGE_COLLEGE, order.area_id)
+    can_open = can_manage and order.status == OrderStatus.REACHED
+    refused = forms.get("open_form")
+    if refused is not None and refused.errors and not can_open:
+        # The open form is only on the page while the order can open; a refusal for an order that
+        # cannot (opened meanwhile, threshold raised) is said above the page instead.
+        for name, errors in refused.errors.items():
+            label = refused.fields[name].label if name in refused.fields else ""
+            for error in errors:
+                messages.error(request, f"未能开班：{label + '：' if label else ''}{error}")
     slot_grid = [
         {"day": day_label, "cells": [order.slot_counts.get(f"{day}-{part}", 0) for part, _ in slots.PARTS]}
         for day, day_label in slots.DAYS
@@ -97,7 +108,7 @@ def _detail(request: HttpRequest, order, status: int = 200, **forms) -> HttpResp
         "readiness": readiness,
         "progress": selectors.progress_text(order, readiness),
         "can_manage": can_manage,
-        "can_open": can_manage and order.status == OrderStatus.REACHED,
+        "can_open": can_open,
         "open_form": forms.get("open_form") or (_open_form(request, order, readiness) if can_manage else None),
         "dismiss_form": forms.get("dismiss_form") or DismissForm(),
         "parts": [label for _, label in slots.PARTS],
@@ -114,11 +125,18 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.order_get(request.user, pk))
 
 
+def _require_manage(request: HttpRequest, order) -> None:
+    """Seeing an order (a grid worker does) is not handling it: refused before any form is read."""
+    if not has_permission(request.user, Perm.MANAGE_COLLEGE, order.area_id):
+        raise forbidden("处理该社区的兴趣订单")
+
+
 @require_POST
 @staff_required
 @submit_once
 def order_open(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.order_get(request.user, pk)
+    _require_manage(request, order)
     readiness = selectors.Matcher().readiness(order)
     form = _open_form(request, order, readiness, request.POST)
     if form.is_valid():
@@ -148,6 +166,7 @@ def order_open(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def order_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     order = selectors.order_get(request.user, pk)
+    _require_manage(request, order)
     if request.POST.get("restore"):
         services.order_restore(by=request.user, order=order)
         messages.success(request, "已恢复，订单重新按人数征集")
