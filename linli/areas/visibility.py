@@ -50,3 +50,29 @@ def visible(qs: QuerySet, user: Any, permission: str, *, field: str = "area__cod
     from linli.accounts.selectors import codes_with_permission
 
     return scope(qs, narrow(codes_with_permission(user, permission), within), field=field)
+
+
+COMMUNITY_CODE_LENGTH = 12
+
+
+def lift_to_community(code: str) -> str:
+    """A grid's code → its community's; other codes unchanged."""
+    return code[:COMMUNITY_CODE_LENGTH] if len(code) > COMMUNITY_CODE_LENGTH else code
+
+
+def community_codes(user: Any, permission: str, within: str | None = None) -> list[str]:
+    """Like the rule's codes, but a grant on a grid counts for its whole community.
+
+    For records that belong to a community as a whole (classes, venues, activities, rewards): the
+    grid worker who serves residents there needs to see them. Records of a person stay on
+    ``visible``, which keeps a grid worker to their grid."""
+    from linli.accounts.selectors import codes_with_permission
+
+    held = [lift_to_community(code) for code in codes_with_permission(user, permission)]
+    return narrow(held, lift_to_community(within) if within else None)
+
+
+def community_visible(qs: QuerySet, user: Any, permission: str, *, field: str = "area__code",
+                      within: str | None = None) -> QuerySet:
+    """``visible`` for community-wide records: see ``community_codes``."""
+    return scope(qs, community_codes(user, permission, within), field=field)

@@ -29,14 +29,16 @@ class OrderOpenForm(forms.Form):
     title = forms.CharField(label="课程名称", max_length=64)
     club = forms.ChoiceField(label="所属社团", required=False, help_text="不选则新建一个社团")
     club_name = forms.CharField(label="新社团名称", max_length=48, required=False, help_text="默认为“课程名称＋班”")
-    teacher = forms.ChoiceField(label="老师")
-    venue = forms.ChoiceField(label="场地")
+    teacher = forms.ChoiceField(label="老师", error_messages={
+        "required": "请选择老师：没有老师不能开班（可在“师资库”中登记或邀请）"})
+    venue = forms.ChoiceField(label="场地", error_messages={
+        "required": "请选择场地：没有场地不能开班（可在“场地”中登记）"})
     term = forms.CharField(label="学期", max_length=32)
     capacity = forms.IntegerField(label="名额", min_value=1, max_value=500)
     sessions_per_week = forms.IntegerField(label="每周次数", min_value=1, max_value=7, initial=1)
     session_minutes = forms.IntegerField(label="每次时长（分钟）", min_value=15, max_value=480, initial=90)
-    starts_on = forms.DateField(label="开课日期", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="结课日期", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label="开课日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label="结课日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
     def __init__(self, *args, clubs, teachers, venues, **kwargs):
         super().__init__(*args, **kwargs)

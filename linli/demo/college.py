@@ -113,8 +113,12 @@ def _teachers(*, staff: dict[str, User], area_code: str, specs: tuple[data.Teach
     return result
 
 
-def _answers(survey: Survey, wanted: list[str], slots: list[str], talent: str = "") -> dict[int, dict]:
-    """Fills the template's questions: the two that count for orders as planned, the rest plausibly."""
+_TEXTS = ("希望老师耐心一点，慢慢教", "希望周末也有课", "希望能参加社区展演", "场地离家近一点就好", "希望多开些课")
+
+
+def _answers(survey: Survey, wanted: list[str], slots: list[str], talent: str, rng: random.Random) -> dict[int, dict]:
+    """Fills the template's questions: the two that count for orders as planned, the rest as
+    people answer — mostly favourable, not all alike."""
     answers: dict[int, dict] = {}
     for q in survey.questions.all():
         if q.role == QuestionRole.WANTED_CLASSES:
@@ -124,12 +128,16 @@ def _answers(survey: Survey, wanted: list[str], slots: list[str], talent: str = 
             answers[q.pk] = {"choices": slots}
         elif q.kind == "talent" and talent:
             answers[q.pk] = {"text": talent}
-        elif (q.required and q.kind == "single") or (q.required and q.kind == "multiple"):
-            answers[q.pk] = {"choices": [q.options[0]]}
-        elif q.required and q.kind == "rating":
-            answers[q.pk] = {"number": q.scale}
+        elif q.kind == "single":
+            weights = [len(q.options) - i for i in range(len(q.options))]  # earlier options more often
+            answers[q.pk] = {"choices": rng.choices(q.options, weights=weights)}
+        elif q.kind == "multiple":
+            most = min(q.max_choices or 2, 2, len(q.options))
+            answers[q.pk] = {"choices": rng.sample(q.options, rng.randint(1, most))}
+        elif q.kind == "rating":
+            answers[q.pk] = {"number": max(1, q.scale - rng.choice((0, 0, 0, 1, 1, 2)))}
         elif q.required:
-            answers[q.pk] = {"text": "希望多开些课"}
+            answers[q.pk] = {"text": rng.choice(_TEXTS)}
     return answers
 
 
@@ -164,7 +172,7 @@ def _xjq_survey_and_classes(*, by: User, venues: dict[str, Venue], teachers: dic
     talents = dict(zip(sorted(pk for pk in plan if pk not in {r.pk for r in named.values()})[:2],
                        data.XJQ_TALENTS, strict=False))
     for pk, (subjects, chosen) in sorted(plan.items()):
-        answers = _answers(survey, subjects, chosen, talents.get(pk, ""))
+        answers = _answers(survey, subjects, chosen, talents.get(pk, ""), rng)
         survey_services.response_submit(by=by, survey=survey, resident=by_pk[pk], answers=answers,
                                         channel=Channel.PAPER)
     _open_classes(by=by, survey=survey, venues=venues, teachers=teachers, named=named, today=today)

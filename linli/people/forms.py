@@ -11,7 +11,8 @@ class ResidentForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=64)
     id_number = forms.CharField(label="身份证号", max_length=32, help_text="18 位，性别和出生日期由身份证号自动得出")
     sex = forms.ChoiceField(label="性别", choices=[("", "按身份证号")] + Sex.choices, required=False)
-    birth_date = forms.DateField(label="出生日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    birth_date = forms.DateField(label="出生日期", required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                  help_text="可不填；填写时须与身份证号一致")
     phone = forms.CharField(label="手机号", max_length=20, required=False)
     area = forms.ChoiceField(label="所在社区/网格")

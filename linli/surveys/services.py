@@ -150,10 +150,29 @@ def survey_publish(*, by: Any, survey: Survey) -> Survey:
         raise LinliError(SurveyErrorCode.STATE, "问卷还没有题目，请至少添加一道题再发布")
     if survey.closes_on < _today():
         raise invalid("closes_on", "截止日期", "已经过去，请先修改日期再发布")
+    _one_interest_survey_open(survey)
     survey.status = SurveyStatus.OPEN
     survey.save(update_fields=["status"])
     audit_record(actor=by, action="survey.publish", target=survey, area_code=survey.area_id)
     return survey
+
+
+def _one_interest_survey_open(survey: Survey) -> None:
+    """Class orders are counted per survey: two interest surveys open over one community at once
+    would split its demand for the same class into two orders."""
+    if survey.purpose != SurveyPurpose.COLLEGE_INTEREST:
+        return
+    code = survey.area_id
+    others = Survey.objects.filter(purpose=SurveyPurpose.COLLEGE_INTEREST, status=SurveyStatus.OPEN).exclude(
+        pk=survey.pk).select_related("area")
+    for other in others:
+        if code.startswith(other.area_id) or other.area_id.startswith(code):
+            raise LinliError(
+                SurveyErrorCode.STATE,
+                f"“{other.title}”（{other.area.name}）正在进行：同一社区同时只能有一份社区学院兴趣调查，"
+                "否则同一门课的想学人数会分成两份订单。请先结束那一份再发布。",
+                status=409,
+            )
 
 
 @transaction.atomic
@@ -177,6 +196,7 @@ def survey_reopen(*, by: Any, survey: Survey, closes_on: dt.date | None = None) 
     _period(survey.opens_on, closes_on)
     if closes_on < _today():
         raise invalid("closes_on", "截止日期", "已经过去，请选择今天或以后的日期")
+    _one_interest_survey_open(survey)
     survey.status, survey.closed_at, survey.closes_on = SurveyStatus.OPEN, None, closes_on
     survey.save(update_fields=["status", "closed_at", "closes_on"])
     audit_record(actor=by, action="survey.reopen", target=survey, area_code=survey.area_id,

@@ -18,22 +18,16 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from linli.accounts.selectors import codes_with_permission
 from linli.areas.models import CODE_LENGTH, Level
-from linli.areas.visibility import narrow
+from linli.areas.visibility import community_codes
 
 COMMUNITY_LEN = CODE_LENGTH[Level.COMMUNITY]
 STREET_LEN = CODE_LENGTH[Level.STREET]
 
 
-def _lift(code: str) -> str:
-    return code[:COMMUNITY_LEN] if len(code) > COMMUNITY_LEN else code
-
-
 def college_codes(user: Any, permission: str, within: str | None = None) -> list[str]:
     """The area codes whose college records ``user`` sees with ``permission`` (narrowed to ``within``)."""
-    held = [_lift(code) for code in codes_with_permission(user, permission)]
-    return narrow(held, _lift(within) if within else None)
+    return community_codes(user, permission, within)
 
 
 def street_of(community_code: str) -> str:

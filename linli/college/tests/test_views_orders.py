@@ -233,7 +233,7 @@ def test_opening_through_the_page_makes_the_course_and_redirects(personas, paint
 
 
 @pytest.mark.parametrize(("over", "field", "message"), [
-    ({"teacher": ""}, "teacher", "这个字段是必填项"),
+    ({"teacher": ""}, "teacher", "没有老师不能开班"),
     ({"capacity": "0"}, "capacity", "1"),
     ({"ends_on": "2026-12-01"}, "ends_on", "不能早于开课日期（2026-12-09）"),
     ({"capacity": "20"}, "venue", "只能容纳 12 人，少于课程名额 20 人"),

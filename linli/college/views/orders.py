@@ -188,7 +188,10 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
     communities = _communities(request, Perm.MANAGE_COLLEGE)
     if not communities.exists():
         raise forbidden("设置开班门槛")
-    form = ThresholdForm(request.POST or None, communities=communities)
+    current = selectors.thresholds({a.code for a in communities})
+    first = communities.order_by("code").first()
+    initial = {"area": first.code, "threshold": current[first.code]} if first else {}
+    form = ThresholdForm(request.POST or None, communities=communities, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.threshold_set(by=request.user, area_code=form.cleaned_data["area"],
@@ -198,7 +201,6 @@ def settings_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "开班门槛已保存，订单状态已按新门槛更新")
             return redirect("college:settings")
-    current = selectors.thresholds({a.code for a in communities})
     rows = [{"area": a, "threshold": current[a.code]} for a in communities.order_by("code")]
     return render(request, "college/settings.html", {"form": form, "rows": rows},
                   status=400 if form.errors else 200)

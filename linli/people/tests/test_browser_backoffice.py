@@ -31,7 +31,7 @@ def test_street_admin_switches_community_filters_and_exports(personas, browser_s
     resident(other.code, "示例居民", by=personas.district_admin)
     session = browser_session(viewport={"width": 1280, "height": 900})
     _log_in(session, "renhe")
-    assert session.page.locator(".chart svg").count() == 3  # the dashboard's ECharts rendered
+    assert session.page.locator(".chart svg").count() == 4  # the dashboard's ECharts rendered (people 3, college 1)
     session.screenshot("dashboard")
 
     with session.page.expect_navigation():

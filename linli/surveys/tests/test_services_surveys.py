@@ -209,3 +209,22 @@ def test_update_title_and_period(personas):
         services.survey_update(by=personas.jzy_worker, survey=survey, title="x", intro="", opens_on=TODAY,
                                closes_on=TODAY - dt.timedelta(days=2))
     assert err.value.field == "closes_on"
+
+
+def test_one_interest_survey_open_per_community_at_a_time(personas):
+    """Orders are counted per survey: a second open interest survey would split a class's demand."""
+    street = make_survey(personas.renhe_admin, RENHE, purpose="college_interest", title="人和街道兴趣调查")
+    second = make_survey(personas.xjq_worker, XINGJIAQIAO, purpose="college_interest", publish=False)
+    with pytest.raises(LinliError) as err:
+        services.survey_publish(by=personas.xjq_worker, survey=second)
+    assert err.value.status == 409 and "人和街道兴趣调查" in err.value.message
+    second.refresh_from_db()
+    assert second.status == SurveyStatus.DRAFT
+    # Another street's community, and a general survey, are not affected.
+    make_survey(personas.jzy_worker, JINZHUYUAN, purpose="college_interest")
+    make_survey(personas.xjq_worker, XINGJIAQIAO, title="一般调查")
+    services.survey_close(by=personas.renhe_admin, survey=street)
+    services.survey_publish(by=personas.xjq_worker, survey=second)
+    with pytest.raises(LinliError) as err:
+        services.survey_reopen(by=personas.renhe_admin, survey=street)
+    assert err.value.status == 409
