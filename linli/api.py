@@ -138,12 +138,16 @@ def _add_routers() -> None:
     from linli.areas.api import router as areas_router
     from linli.college.api import router as college_router
     from linli.people.api import router as people_router
+    from linli.points.api import router as points_router
     from linli.surveys.api import router as surveys_router
+    from linli.volunteering.api import router as volunteering_router
 
     api.add_router("/areas", areas_router)
     api.add_router("/residents", people_router)
     api.add_router("/surveys", surveys_router)
     api.add_router("/college", college_router)
+    api.add_router("/points", points_router)
+    api.add_router("/volunteering", volunteering_router)
 
 
 _add_routers()

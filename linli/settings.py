@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     "linli.people",
     "linli.surveys",
     "linli.college",
+    "linli.points",
+    "linli.volunteering",
     "linli.insights",
     "linli.portal",
     "linli.demo",

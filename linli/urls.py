@@ -11,7 +11,11 @@ urlpatterns = [
     path("people/", include("linli.people.urls")),
     path("surveys/", include("linli.surveys.urls")),
     path("college/", include("linli.college.urls")),
+    path("points/", include("linli.points.urls")),
+    path("volunteering/", include("linli.volunteering.urls")),
     path("m/surveys/", include("linli.surveys.urls_resident")),  # before the portal's m/
+    path("m/volunteer/", include("linli.volunteering.urls_resident")),  # before the portal's m/
+    path("verify/", include("linli.volunteering.urls_public")),  # public check of service certificates
     path("m/", include("linli.portal.urls")),
     path("", include("linli.core.urls")),
     path("api/v1/", api.urls),

@@ -20,6 +20,10 @@ class Perm:
     ENTER_SURVEY = "enter_survey"  # type in a resident's paper answers
     VIEW_COLLEGE = "view_college"  # the community college: orders, clubs, teachers, venues, courses
     MANAGE_COLLEGE = "manage_college"
+    VIEW_POINTS = "view_points"  # accounts, statements, rewards and redemptions of an area
+    MANAGE_POINTS = "manage_points"  # earning rules, the reward catalogue, manual awards, reversals
+    VIEW_VOLUNTEERING = "view_volunteering"  # volunteers, teams, activities, hours, honor rolls
+    MANAGE_VOLUNTEERING = "manage_volunteering"  # run activities, confirm hours, verify, certificates
 
 
 class Role(models.TextChoices):
@@ -35,6 +39,7 @@ _ADMIN = frozenset(
         Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.IMPORT_RESIDENT, Perm.EXPORT_RESIDENT,
         Perm.UNMASK_PII, Perm.MANAGE_PROXY, Perm.MANAGE_AREAS, Perm.MANAGE_STAFF, Perm.VIEW_AUDIT,
         Perm.MANAGE_SURVEY, Perm.ENTER_SURVEY, Perm.VIEW_COLLEGE, Perm.MANAGE_COLLEGE,
+        Perm.VIEW_POINTS, Perm.MANAGE_POINTS, Perm.VIEW_VOLUNTEERING, Perm.MANAGE_VOLUNTEERING,
     }
 )
 
@@ -47,11 +52,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.IMPORT_RESIDENT, Perm.EXPORT_RESIDENT,
             Perm.UNMASK_PII, Perm.MANAGE_PROXY, Perm.MANAGE_AREAS,
             Perm.MANAGE_SURVEY, Perm.ENTER_SURVEY, Perm.VIEW_COLLEGE, Perm.MANAGE_COLLEGE,
+            Perm.VIEW_POINTS, Perm.MANAGE_POINTS, Perm.VIEW_VOLUNTEERING, Perm.MANAGE_VOLUNTEERING,
         }
     ),
     # Grid workers carry paper questionnaires door to door and see the college's plans.
     Role.GRID_WORKER: frozenset(
-        {Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.MANAGE_PROXY, Perm.ENTER_SURVEY, Perm.VIEW_COLLEGE}
+        {
+            Perm.VIEW_RESIDENT, Perm.CHANGE_RESIDENT, Perm.MANAGE_PROXY, Perm.ENTER_SURVEY, Perm.VIEW_COLLEGE,
+            Perm.VIEW_POINTS, Perm.VIEW_VOLUNTEERING,
+        }
     ),
     Role.ASSISTANCE_OFFICER: frozenset({Perm.VIEW_RESIDENT, Perm.UNMASK_PII, Perm.VIEW_ASSISTANCE}),
 }

@@ -26,6 +26,8 @@ from linli.demo.population import Family, plan_demo
 from linli.people import selectors as people_selectors
 from linli.people import services as people
 from linli.people.models import Household, ProxyBinding, ProxyScope, Resident
+from linli.points.demo import demo_build as points_demo
+from linli.volunteering.demo import demo_build as volunteering_demo
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,10 @@ def demo_build(*, size: int = places.RESIDENTS_PER_COMMUNITY, seed: int = places
                 _family_create(by=worker, community=community, family=family)
         if size > 0:
             _proxy_example(by=staff[places.WORKER_OF[places.XJQ.code]])
-        college_build(staff=staff, seed=seed, today=dt.date.today(), cast=cast)
+        today = dt.date.today()
+        college_build(staff=staff, seed=seed, today=today, cast=cast)
+        points_demo(staff=staff, today=today)  # earning rules first: volunteering awards through them
+        volunteering_demo(staff=staff, today=today)
     residents, households = _counts()
     return DemoResult(built=built, residents=residents, households=households,
                       seconds=time.perf_counter() - start)

@@ -17,6 +17,8 @@ from linli.core.forms import add_service_error
 from linli.core.services import audit_record
 from linli.people import selectors as people
 from linli.people.models import ProxyScope
+from linli.points import selectors as points_selectors
+from linli.points import services as points_services
 from linli.portal import qr
 from linli.portal.context import SESSION_KEY, as_context, require_scope, subject
 
@@ -54,7 +56,18 @@ def courses(request: HttpRequest) -> HttpResponse:
 
 @_login_required
 def points(request: HttpRequest) -> HttpResponse:
-    return _page(request, "portal/points.html", "points")
+    """Balance, recent lines in plain words, rewards within reach, and what waits to be picked up."""
+    s = subject(request)
+    if s.resident is None:
+        return _page(request, "portal/points.html", "points", balance=0, lines=[], may_redeem=False)
+    # An agent without the 积分兑换 scope sees the balance and lines, but neither redeems nor sees pickup codes.
+    may_redeem = s.binding is None or ProxyScope.POINTS in s.binding.scopes
+    balance = points_services.points_balance(s.resident)
+    rewards = list(points_selectors.rewards_for(s.resident)) if may_redeem else []
+    return _page(request, "portal/points.html", "points", balance=balance, may_redeem=may_redeem,
+                 lines=points_selectors.resident_statement(s.resident, limit=20),
+                 affordable=[r for r in rewards if r.cost <= balance], later=[r for r in rewards if r.cost > balance],
+                 pending=points_selectors.redemptions_of(s.resident, pending_only=True) if may_redeem else [])
 
 
 @_login_required

@@ -1,0 +1,40 @@
+from django.urls import path
+
+from linli.volunteering import views
+
+app_name = "volunteering"
+urlpatterns = [
+    path("", views.activity_list, name="activity_list"),
+    path("activities/new/", views.activity_create, name="activity_create"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity_detail"),
+    path("activities/<int:pk>/roles/", views.activity_role_add, name="activity_role_add"),
+    path("activities/<int:pk>/publish/", views.activity_publish, name="activity_publish"),
+    path("activities/<int:pk>/cancel/", views.activity_cancel, name="activity_cancel"),
+    path("activities/<int:pk>/finish/", views.activity_finish, name="activity_finish"),
+    path("activities/<int:pk>/signups/", views.signup_add, name="signup_add"),
+    path("activities/<int:pk>/signups/<int:signup_id>/check-in/", views.signup_check_in, name="signup_check_in"),
+    path("activities/<int:pk>/signups/<int:signup_id>/check-out/", views.signup_check_out, name="signup_check_out"),
+    path("activities/<int:pk>/signups/<int:signup_id>/confirm/", views.signup_confirm, name="signup_confirm"),
+    path("volunteers/", views.volunteer_list, name="volunteer_list"),
+    path("volunteers/new/", views.volunteer_register, name="volunteer_register"),
+    path("volunteers/<int:pk>/", views.volunteer_detail, name="volunteer_detail"),
+    path("volunteers/<int:pk>/verify/", views.volunteer_verify, name="volunteer_verify"),
+    path("volunteers/<int:pk>/suspend/", views.volunteer_suspend, name="volunteer_suspend"),
+    path("volunteers/<int:pk>/certificate/", views.certificate_issue, name="certificate_issue"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/new/", views.team_create, name="team_create"),
+    path("teams/<int:pk>/", views.team_detail, name="team_detail"),
+    path("teams/<int:pk>/members/add/", views.team_member_add, name="team_member_add"),
+    path("teams/<int:pk>/members/remove/", views.team_member_remove, name="team_member_remove"),
+    path("records/", views.record_list, name="record_list"),
+    path("records/new/", views.record_create, name="record_create"),
+    path("certificates/", views.certificate_list, name="certificate_list"),
+    path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
+    path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),
+    path("honor-roll/", views.honor_roll, name="honor_roll"),
+    path("role-models/", views.nomination_list, name="nomination_list"),
+    path("role-models/new/", views.nomination_create, name="nomination_create"),
+    path("role-models/<int:pk>/", views.nomination_detail, name="nomination_detail"),
+    path("role-models/<int:pk>/review/", views.nomination_review, name="nomination_review"),
+    path("role-models/<int:pk>/publish/", views.nomination_publish, name="nomination_publish"),
+]
