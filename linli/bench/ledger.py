@@ -39,7 +39,13 @@ def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
     ("--postings", int, 2000, "逐笔记账的笔数（默认 2000）"),
 ))
 def run(*, out: Callable[[str], Any], entries: int, postings: int) -> None:
+    from django.core.management.base import CommandError
     from django.db import connection
+
+    if postings < 1:  # the rate divides by it
+        raise CommandError("--postings 须至少为 1（逐笔记账的笔数）")
+    if entries < 0:
+        raise CommandError("--entries 不能为负数")
 
     old_name = connection.settings_dict["NAME"]
     test = connection.settings_dict.setdefault("TEST", {})

@@ -7,10 +7,12 @@ community as a whole (``community_visible``: a grid worker sees their community'
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from linli.accounts.roles import Perm
 from linli.areas.models import Area, Level
@@ -187,6 +189,23 @@ def redemptions_of(resident: Resident, *, pending_only: bool = False) -> QuerySe
     if pending_only:
         qs = qs.filter(status=RedemptionStatus.PENDING)
     return qs.order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class PendingRedemption:
+    """A redemption waiting to be picked up, with until when the resident may still cancel it."""
+
+    redemption: Redemption
+    cancel_until: dt.datetime
+    may_cancel: bool
+
+
+def pending_for_resident(resident: Resident) -> list[PendingRedemption]:
+    from linli.points.services import self_cancel_until
+
+    now = timezone.now()
+    return [PendingRedemption(r, self_cancel_until(r), now <= self_cancel_until(r))
+            for r in redemptions_of(resident, pending_only=True)]
 
 
 # --- figures -----------------------------------------------------------------------------------

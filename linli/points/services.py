@@ -18,6 +18,7 @@ be spent.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -49,6 +50,10 @@ from linli.points.models import (
 )
 
 ALREADY_AWARDED = "该记录已发放过积分"
+# A resident (or their proxy) may take back their own redemption only this soon after making it:
+# later they may already hold the item, and only the community's staff may cancel it.
+SELF_CANCEL_MINUTES = 30
+SELF_CANCEL_TOO_LATE = f"兑换超过 {SELF_CANCEL_MINUTES} 分钟后不能自行取消，如需取消请联系社区工作人员"
 
 
 # --- small checks -------------------------------------------------------------------------
@@ -64,8 +69,11 @@ def whole_number(value: Any, *, field: str, label: str, minimum: int = 1, maximu
         value = int(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text.lstrip("-").isdigit():
+        # ASCII digits only: isdigit() also passes "²" and lets "--5" through, which int() refuses.
+        if not re.fullmatch(r"[+-]?[0-9]+", text):
             raise invalid(field, label, "请填写整数（不能有小数）")
+        if len(text.lstrip("+-").lstrip("0")) > 18:
+            raise invalid(field, label, "不能为负数" if text.startswith("-") else f"不能大于 {maximum}")
         value = int(text)
     if not isinstance(value, int):
         raise invalid(field, label, "请填写整数")
@@ -355,9 +363,14 @@ def points_reverse(*, by: Any, transfer: Transfer, reason: str) -> Transfer:
         if transfer.kind in (TransferKind.REDEEM, TransferKind.CANCEL):
             raise LinliError("points.not_reversible", "兑换的积分请通过“取消兑换”退回，不能冲正")
         raise LinliError("points.not_reversible", "冲正记录不能再冲正")
+    lines = [(e.account, -e.amount) for e in transfer.entries.select_related("account")]
+    _lock(a for a, _ in lines)  # an expiry of this award waits, or has finished: decide after it
     if Transfer.objects.filter(reverses=transfer).exists():
         raise LinliError("points.already_reversed", "该流水已冲正过，不能重复冲正", status=409)
-    lines = [(e.account, -e.amount) for e in transfer.entries.select_related("account")]
+    if transfer.kind == TransferKind.AWARD and _expiries_of(transfer).filter(reversed_by__isnull=True).exists():
+        # Its unspent part already went back to the pool; reversing the whole award would take it twice.
+        raise LinliError("points.expired", "这笔积分已过期，未用的部分已退回积分池，不能再冲正。"
+                         "如需更正，请先冲正对应的“积分过期”流水", status=409)
 
     def short(account: Account, has: int, needs: int) -> str:
         return (f"{_owner_name(account)}的积分已用掉一部分，不能冲正：现有 {has} 分，冲正需扣回 {needs} 分。"
@@ -380,43 +393,67 @@ def unspent_lots(account: Account) -> dict[int, int]:
     """What is left of each credit to ``account`` (by transfer id), spending oldest first.
 
     A reversal takes back from the credit it reverses, an expiry from the award it expires; what
-    they cannot take there, and every other debit, comes from the oldest credits."""
+    they cannot take there, and every other debit, comes from the oldest credits. Cancelling a
+    redemption puts its points back into the credits the redemption took them from."""
     lots: dict[int, int] = {}
+    spent: dict[int, list[tuple[int, int]]] = {}  # redemption's transfer id → (lot, points) it took
     rows = Entry.objects.filter(account=account).order_by("id").values_list(
-        "amount", "transfer_id", "transfer__kind", "transfer__reverses_id", "transfer__source_id")
-    for amount, transfer_id, kind, reverses_id, source_id in rows:
+        "amount", "transfer_id", "transfer__kind", "transfer__reverses_id", "transfer__source_id",
+        "transfer__cancelled_redemption__transfer_id")
+    for amount, transfer_id, kind, reverses_id, source_id, cancels_id in rows:
         if amount > 0:
+            if kind == TransferKind.CANCEL and cancels_id in spent:
+                # A cancelled redemption gives its points back to the lots it took them from, so they
+                # keep their expiry dates (and their place in the oldest-first order).
+                for tid, take in spent.pop(cancels_id):
+                    lots[tid] = lots.get(tid, 0) + take
+                continue
             lots[transfer_id] = amount
             continue
         need = -amount
         target = reverses_id if kind == TransferKind.REVERSE else int(source_id) if kind == TransferKind.EXPIRE else None
-        for tid in ([target] if target in lots else []) + list(lots):
+        taken: list[tuple[int, int]] = []
+        for tid in ([target] if target in lots else []) + sorted(lots):
             take = min(need, lots.get(tid, 0))
             if take:
                 lots[tid] -= take
                 need -= take
+                taken.append((tid, take))
             if not need:
                 break
+        if kind == TransferKind.REDEEM:
+            spent[transfer_id] = taken
         lots = {tid: left for tid, left in lots.items() if left}
     return lots
 
 
+def _expiries_of(award: Transfer) -> models.QuerySet[Transfer]:
+    source_type, source_id = _source_label(award)
+    return Transfer.objects.filter(kind=TransferKind.EXPIRE, source_type=source_type, source_id=source_id)
+
+
 @transaction.atomic
 def _expire_account(account_id: int, today: dt.date) -> int:
-    account = Account.objects.select_for_update().get(pk=account_id)
+    account = Account.objects.get(pk=account_id)
+    # Every account this run may post to, locked in the one ascending order all postings use
+    # (the resident's account and the pools of its due awards), before anything is read.
+    areas = Transfer.objects.filter(
+        entries__account=account, kind=TransferKind.AWARD, expires_on__lt=today,
+    ).values_list("area_id", flat=True).distinct()
+    pools = {code: pool_account(area) for code, area in Area.objects.in_bulk(list(areas)).items()}
+    _lock([account, *pools.values()])
     lots = unspent_lots(account)
     due = Transfer.objects.filter(
         pk__in=list(lots), kind=TransferKind.AWARD, expires_on__lt=today, reversed_by__isnull=True,
     ).select_related("area").order_by("id")
     returned = 0
     for award in due:
-        if Transfer.objects.filter(idempotency_key=f"expire:{award.pk}").exists():
-            continue
         left = lots[award.pk]
+        done = _expiries_of(award).count()  # points given back by a cancelled redemption expire again
         _post(kind=TransferKind.EXPIRE, area=award.area, operator=None,
               reason=f"{award.on:%Y-%m-%d} 获得的积分已于 {award.expires_on:%Y-%m-%d} 到期，未用的 {left} 分退回积分池",
-              lines=[(account, -left), (pool_account(award.area), left)], on=today, action=award.action,
-              source=award, key=f"expire:{award.pk}")
+              lines=[(account, -left), (pools[award.area_id], left)], on=today, action=award.action,
+              source=award, key=f"expire:{award.pk}" + (f":{done + 1}" if done else ""))
         returned += left
     return returned
 
@@ -517,8 +554,15 @@ def redemption_create(*, by: Any, resident: Resident, reward: Reward) -> Redempt
     return redemption
 
 
+def self_cancel_until(redemption: Redemption) -> dt.datetime:
+    """Until when the resident (or their proxy) may cancel the redemption themselves."""
+    return redemption.created_at + dt.timedelta(minutes=SELF_CANCEL_MINUTES)
+
+
 def _locked_pending(redemption: Redemption) -> Redemption:
-    locked = Redemption.objects.select_for_update().select_related("reward", "resident__area").get(pk=redemption.pk)
+    # Only the redemption's row: the joined reward, resident and area stay free for others.
+    locked = Redemption.objects.select_for_update(of=("self",)).select_related(
+        "reward", "resident__area").get(pk=redemption.pk)
     if locked.status != RedemptionStatus.PENDING:
         raise LinliError("points.redemption_state", f"这笔兑换{locked.get_status_display()}，不能再办理", status=409)
     return locked
@@ -554,9 +598,12 @@ def redemption_pickup_by_code(*, by: Any, code: str) -> Redemption:
 def redemption_cancel(*, by: Any, redemption: Redemption, reason: str = "") -> Redemption:
     """Give back both the points and the stock. Only while waiting to be picked up."""
     reward = redemption.reward
-    if not (permissions.can_manage_reward(by, reward) or permissions.can_redeem_for(by, redemption.resident)):
+    staff = permissions.can_manage_reward(by, reward)
+    if not (staff or permissions.can_redeem_for(by, redemption.resident)):
         raise forbidden("取消该兑换")
     locked = _locked_pending(redemption)
+    if not staff and timezone.now() > self_cancel_until(locked):
+        raise LinliError("points.cancel_too_late", SELF_CANCEL_TOO_LATE, status=409)
     Reward.objects.select_for_update().filter(pk=reward.pk).first()  # the same order as redeeming: reward, then accounts
     community = Area.objects.get(code=reward.area_id)
     note = _text(reason, field="reason", label="取消原因", max_length=200, required=False)

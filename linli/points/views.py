@@ -385,6 +385,7 @@ def _resident_or_login(request: HttpRequest):
     return s, None
 
 
+@submit_once
 def portal_redeem(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm step (GET), then redeem (POST)."""
     s, answer = _resident_or_login(request)

@@ -67,7 +67,7 @@ def points(request: HttpRequest) -> HttpResponse:
     return _page(request, "portal/points.html", "points", balance=balance, may_redeem=may_redeem,
                  lines=points_selectors.resident_statement(s.resident, limit=20),
                  affordable=[r for r in rewards if r.cost <= balance], later=[r for r in rewards if r.cost > balance],
-                 pending=points_selectors.redemptions_of(s.resident, pending_only=True) if may_redeem else [])
+                 pending=points_selectors.pending_for_resident(s.resident) if may_redeem else [])
 
 
 @_login_required

@@ -144,6 +144,7 @@ class Signup(models.Model):
 class RecordStatus(models.TextChoices):
     PENDING = "pending", "待确认"
     CONFIRMED = "confirmed", "已确认"
+    VOID = "void", "已作废"
 
 
 class ServiceRecord(models.Model):
@@ -171,6 +172,10 @@ class ServiceRecord(models.Model):
     points = models.PositiveIntegerField("积分", default=0)
     note = models.CharField("备注", max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    void_reason = models.CharField("作废原因", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "服务记录"

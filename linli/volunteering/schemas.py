@@ -94,7 +94,7 @@ class ActivityPage(Schema):
 
 class RecordFilters(Schema):
     area: AreaFilter = None
-    status: Literal["", "pending", "confirmed"] = ""
+    status: Literal["", "pending", "confirmed", "void"] = ""
     volunteer_id: DbId | None = None
     since: dt.date | None = None
     until: dt.date | None = None

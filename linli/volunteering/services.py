@@ -45,7 +45,14 @@ from linli.volunteering.models import (
 MAX_HOURS = Decimal(24)
 HALF = Decimal("0.5")
 CHECKIN_EARLY = dt.timedelta(hours=1)  # the desk opens an hour before the start
+CHECKOUT_LATE = dt.timedelta(hours=2)  # and takes check-outs until two hours after the end
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
+# Points refusals that leave the confirmed hours standing, with the note put on the record.
+NO_POINTS_NOTES = {
+    "points.cap_reached": "志愿服务积分已达本期上限，未发积分",
+    "points.no_rule": "本社区未设置志愿服务积分规则，未发积分",
+    "points.archived": "居民登记已注销，未发积分",
+}
 
 
 class VolunteeringErrorCode(StrEnum):
@@ -477,8 +484,23 @@ def _desk_open(a: Activity, now: dt.datetime) -> None:
         raise _conflict(VolunteeringErrorCode.STATUS, "活动已取消")
     if a.status == ActivityStatus.DRAFT:
         raise _conflict(VolunteeringErrorCode.STATUS, "活动还没有发布")
+    if a.status == ActivityStatus.FINISHED:
+        raise _conflict(VolunteeringErrorCode.STATUS, "活动已结束，不能再签到；实际服务时间请联系组织者登记")
     if now < a.starts_at - CHECKIN_EARLY:
         raise _conflict(VolunteeringErrorCode.STATUS, f"签到从 {fmt(a.starts_at - CHECKIN_EARLY)} 开始")
+    if now >= a.ends_at:
+        raise _conflict(VolunteeringErrorCode.STATUS,
+                        f"活动已于 {fmt(a.ends_at)} 结束，不能再签到；实际服务时间请联系组织者登记")
+
+
+def _desk_closing(a: Activity, now: dt.datetime) -> None:
+    """Check-out: until two hours after the planned end, then the organiser types the real times."""
+    if a.status == ActivityStatus.CANCELLED:
+        raise _conflict(VolunteeringErrorCode.STATUS, "活动已取消")
+    if now > a.ends_at + CHECKOUT_LATE:
+        raise _conflict(VolunteeringErrorCode.STATUS,
+                        f"签退已于 {fmt(a.ends_at + CHECKOUT_LATE)} 截止（活动结束后 2 小时），"
+                        "实际服务时间请联系组织者登记")
 
 
 @transaction.atomic
@@ -506,6 +528,7 @@ def signup_check_out(*, by: Any, signup: Signup, at: dt.datetime | None = None) 
     now = at or timezone.now()
     if not s.checked_in_at:
         raise _conflict(VolunteeringErrorCode.STATUS, "还没有签到，不能签退")
+    _desk_closing(s.activity, now)
     if s.checked_out_at:
         raise _conflict(VolunteeringErrorCode.STATUS, f"{s.volunteer.resident.name} 已于 {fmt(s.checked_out_at)} 签退")
     if now <= s.checked_in_at:
@@ -547,15 +570,21 @@ def _hours(value: Any, span_hours: Decimal) -> Decimal:
         if hours <= 0:
             raise invalid("hours", "服务时长", "不足半小时，不能记为服务时长")
     else:
+        text = str(value).strip()
+        if "e" in text.lower():  # 9e99 fits the form's 8 characters but is no number of hours
+            raise invalid("hours", "服务时长", "应为数字，如 2.5")
         try:
-            hours = Decimal(str(value))
+            hours = Decimal(text)
         except InvalidOperation:
             raise invalid("hours", "服务时长", "应为数字，如 2.5") from None
         if not hours.is_finite():
             raise invalid("hours", "服务时长", "应为数字，如 2.5")
         if hours <= 0:
             raise invalid("hours", "服务时长", "应大于 0")
-        if hours % HALF != 0:
+        if hours > MAX_HOURS:  # before any arithmetic: a huge value would overflow the decimal context
+            raise invalid("hours", "服务时长", "一次服务最多记 24 小时")
+        doubled = hours * 2
+        if doubled != doubled.to_integral_value():
             raise invalid("hours", "服务时长", f"应以半小时为单位（如 1.5、2），不能是 {hours.normalize()}")
         if hours > span_hours:
             raise invalid("hours", "服务时长", f"不能超过服务起止时间的长度（{span_hours.normalize()} 小时）")
@@ -646,6 +675,8 @@ def service_record_confirm(*, by: Any, record: ServiceRecord, hours: Decimal | s
     if not permissions.can_confirm(by, r):
         owner = r.activity.organiser if r.activity is not None else r.recorded_by
         raise forbidden(f"确认这条服务时长（谁记录谁证明：应由 {owner} 确认）")
+    if r.status == RecordStatus.VOID:
+        raise _conflict(VolunteeringErrorCode.STATUS, f"这条服务时长已于 {fmt(r.voided_at or r.created_at)} 作废，不能确认")
     if r.status == RecordStatus.CONFIRMED:
         raise _conflict(VolunteeringErrorCode.CONFIRMED,
                         f"这条服务时长已于 {fmt(r.confirmed_at or r.created_at)} 确认（{r.hours} 小时），不能重复确认")
@@ -664,20 +695,52 @@ def service_record_confirm(*, by: Any, record: ServiceRecord, hours: Decimal | s
     r.save(update_fields=["hours", "status", "confirmed_by", "confirmed_at"])
     from linli.points.services import points_award
 
+    # The organiser's right to confirm was checked above; the volunteer may live in another community,
+    # where the organiser holds no role: the points follow the hours as a system award by rule.
     try:
-        transfer = points_award(by=by, resident=volunteer.resident, action="service_half_hour",
-                                units=int(value * 2), source=r, reason=f"志愿服务：{r.content} {value.normalize()} 小时",
+        transfer = points_award(by=None, resident=volunteer.resident, action="service_half_hour",
+                                units=int(value * 2), source=r,
+                                reason=f"志愿服务：{r.content} {value.normalize()} 小时（{by} 确认）",
                                 on=timezone.localtime(r.starts_at).date())
     except LinliError as exc:
-        if exc.code != "points.cap_reached":
-            raise  # no rule, already awarded…: nothing is confirmed, the ledger unchanged
-        transfer = None  # the hours stand; the period's points are capped by the community's rule
+        why = NO_POINTS_NOTES.get(exc.code)
+        if why is None:
+            raise  # already awarded (409) or anything unforeseen: nothing is confirmed, the ledger unchanged
+        transfer = None  # the hours stand whatever the points rules say
+        r.points = 0
+        r.note = "；".join(part for part in (r.note, why) if part)[:200]
+        r.save(update_fields=["points", "note"])
     if transfer is not None:
         r.points_transfer_id = transfer.pk
         r.points = _points_awarded(transfer, volunteer.resident)
         r.save(update_fields=["points_transfer_id", "points"])
     audit_record(actor=by, action="service_record.confirm", target=r, area_code=r.area_id,
                  data={"hours": str(value), "points": r.points, "transfer": transfer.pk if transfer else None})
+    return r
+
+
+@transaction.atomic
+def service_record_void(*, by: Any, record: ServiceRecord, reason: str) -> ServiceRecord:
+    """Void a record entered in error: its points reversed in the ledger (refused, and nothing changed,
+    when they were already spent), then out of the totals, honour rolls and new certificates."""
+    if not has_permission(by, Perm.MANAGE_VOLUNTEERING, record.area_id):
+        raise forbidden("作废服务记录")
+    reason = _text(reason, "reason", "作废原因", 200)
+    r = ServiceRecord.objects.select_for_update(of=("self",)).get(pk=record.pk)
+    if r.status == RecordStatus.VOID:
+        raise _conflict(VolunteeringErrorCode.STATUS, f"这条服务记录已于 {fmt(r.voided_at or r.created_at)} 作废")
+    reversal = None
+    if r.points_transfer_id is not None:
+        from linli.points.models import Transfer
+        from linli.points.services import points_reverse
+
+        transfer = Transfer.objects.get(pk=r.points_transfer_id)
+        reversal = points_reverse(by=by, transfer=transfer, reason=f"作废志愿服务记录：{reason}")
+    r.status, r.voided_by, r.voided_at, r.void_reason = RecordStatus.VOID, by, timezone.now(), reason
+    r.save(update_fields=["status", "voided_by", "voided_at", "void_reason"])
+    audit_record(actor=by, action="service_record.void", target=r, area_code=r.area_id,
+                 data={"reason": reason, "hours": str(r.hours), "points": r.points,
+                       "reversal": reversal.pk if reversal else None})
     return r
 
 

@@ -28,6 +28,7 @@ urlpatterns = [
     path("teams/<int:pk>/members/remove/", views.team_member_remove, name="team_member_remove"),
     path("records/", views.record_list, name="record_list"),
     path("records/new/", views.record_create, name="record_create"),
+    path("records/<int:pk>/void/", views.record_void, name="record_void"),
     path("certificates/", views.certificate_list, name="certificate_list"),
     path("certificates/<int:pk>/", views.certificate_detail, name="certificate_detail"),
     path("certificates/<int:pk>/revoke/", views.certificate_revoke, name="certificate_revoke"),

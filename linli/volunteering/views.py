@@ -452,11 +452,24 @@ def signup_confirm(request: HttpRequest, pk: int, signup_id: int) -> HttpRespons
         messages.error(request, "时间格式有误，请按 2026-05-22 09:00 填写")
         return redirect(_activity_back(pk))
     d = form.cleaned_data
-    return _act(request, _activity_back(pk),
-                lambda: services.service_record_confirm_signup(by=request.user, signup=signup,
-                                                               hours=d["hours"] or None, starts_at=d["starts_at"],
-                                                               ends_at=d["ends_at"]),
-                f"已确认 {signup.volunteer.resident.name} 的服务时长，积分已发放")
+    try:
+        record = services.service_record_confirm_signup(by=request.user, signup=signup, hours=d["hours"] or None,
+                                                        starts_at=d["starts_at"], ends_at=d["ends_at"])
+    except LinliError as exc:
+        if exc.status in (403, 404):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已确认 {signup.volunteer.resident.name} {hours_text(record.hours)} 小时，"
+                                  f"{record_points_text(record)}")
+    return redirect(_activity_back(pk))
+
+
+def record_points_text(record: Any) -> str:
+    """积分 25 分, or why none were given (no rule in the volunteer's community, a cap…)."""
+    if record.points_transfer_id is None and record.note:
+        return record.note.rsplit("；", 1)[-1]
+    return f"积分 {record.points} 分"
 
 
 # --- service records ----------------------------------------------------------------------
@@ -515,11 +528,23 @@ def record_create(request: HttpRequest) -> HttpResponse:
             add_service_error(form, exc)
         else:
             messages.success(request, f"已确认 {volunteer.resident.name} {hours_text(record.hours)} 小时，"
-                                      f"积分 {record.points} 分")
+                                      f"{record_points_text(record)}")
             return redirect("volunteering:record_list")
     return render(request, "volunteering/form.html", {"form": form, "title": "登记并确认服务时长",
                                                       "back": reverse("volunteering:record_list")},
                   status=400 if form.errors else 200)
+
+
+@staff_required
+@submit_once
+@require_POST
+def record_void(request: HttpRequest, pk: int) -> HttpResponse:
+    record = selectors.record_get(request.user, pk, permission=Perm.MANAGE_VOLUNTEERING)
+    return _act(request, reverse("volunteering:volunteer_detail", args=[record.volunteer_id]),
+                lambda: services.service_record_void(by=request.user, record=record,
+                                                     reason=request.POST.get("reason", "")),
+                f"已作废 {record.volunteer.resident.name} 的服务记录“{record.content}”"
+                + ("，积分已冲正" if record.points_transfer_id else ""))
 
 
 # --- certificates -------------------------------------------------------------------------

@@ -235,14 +235,14 @@ def test_residents_tab_shows_balance_lines_rewards_and_pickup_code(world):
     assert "测试" in html  # the statement line in words
     page = c.get(reverse("points:portal_redeem", args=[cheap.pk]))
     assert page.status_code == 200 and "确认兑换" in page.content.decode()
-    assert c.post(reverse("points:portal_redeem", args=[cheap.pk])).status_code == 302
+    assert c.post(reverse("points:portal_redeem", args=[cheap.pk]), with_token(p.resident_user)).status_code == 302
     assert services.points_balance(me) == 50
     red = Redemption.objects.get(resident=me)
     assert red.pickup_code in c.get("/m/points/").content.decode()
     # another community's reward is not found; too dear is refused with the figures
     assert c.get(reverse("points:portal_redeem", args=[p.j_reward.pk])).status_code == 404
     dear = reward(p, cost=500, stock=1, name="血压计")
-    c.post(reverse("points:portal_redeem", args=[dear.pk]))
+    c.post(reverse("points:portal_redeem", args=[dear.pk]), with_token(p.resident_user))
     assert "积分不够" in c.get("/m/points/").content.decode()
     c.post(reverse("points:portal_cancel", args=[red.pk]))
     assert services.points_balance(me) == 80
@@ -262,12 +262,12 @@ def test_residents_tab_in_proxy_mode_needs_the_points_scope(world):
     html = c.get("/m/points/").content.decode()
     assert "没有授权您代办“积分兑换”" in html and "兑换</a>" not in html  # sees the balance, cannot redeem
     assert c.get(reverse("points:portal_redeem", args=[p.x_reward.pk])).status_code == 403
-    assert c.post(reverse("points:portal_redeem", args=[p.x_reward.pk])).status_code == 403
+    assert c.post(reverse("points:portal_redeem", args=[p.x_reward.pk]), with_token(binding.agent)).status_code == 403
     binding.scopes = ["points"]
     binding.save()
     html = c.get("/m/points/").content.decode()
     assert "邢居民0的积分" in html
-    assert c.post(reverse("points:portal_redeem", args=[p.x_reward.pk])).status_code == 302
+    assert c.post(reverse("points:portal_redeem", args=[p.x_reward.pk]), with_token(binding.agent)).status_code == 302
     assert services.points_balance(me) == 30
 
 

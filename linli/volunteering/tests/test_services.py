@@ -128,16 +128,15 @@ def test_only_the_organiser_confirms(world, frozen, personas):
     assert not ServiceRecord.objects.exists()
 
 
-def test_no_points_rule_refuses_and_writes_nothing(world, frozen):
+def test_no_points_rule_confirms_hours_without_points(world, frozen):
     from linli.points.models import EarningRule
 
     EarningRule.objects.update(active=False)
     signup = _served(world, world.xjq_volunteers[0])
     frozen.move_to(at(22, 12))
-    with pytest.raises(LinliError) as exc:
-        services.service_record_confirm_signup(by=world.p.xjq_worker, signup=signup)
-    assert "积分规则" in exc.value.message
-    assert not ServiceRecord.objects.filter(status=RecordStatus.CONFIRMED).exists()
+    record = services.service_record_confirm_signup(by=world.p.xjq_worker, signup=signup)
+    assert record.status == RecordStatus.CONFIRMED and record.points == 0
+    assert "积分规则" in record.note
     assert _ledger() == (0, 0)
 
 
