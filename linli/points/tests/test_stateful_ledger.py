@@ -1,8 +1,10 @@
-"""Random sequences of awards, transfers, redemptions, cancellations and reversals keep every invariant:
+"""Random sequences of awards, transfers, redemptions, cancellations, reversals and expiry runs keep every invariant:
 all accounts sum to zero, no negative balance outside the pools, stored balance = sum of entries,
 stock never negative. Refusals (not enough points, out of stock, twice) must leave the ledger as it was."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import pytest
 from django.db import transaction
@@ -19,7 +21,7 @@ from linli.points.tests.kit import assert_ledger_sound, record, reward, rules
 @pytest.mark.django_db
 def test_ledger_invariants_hold_under_random_operations(personas):
     p = personas
-    rules(p)
+    rules(p, expires=10)  # service points expire 10 days after the award
 
     class Ledger(RuleBasedStateMachine):
         @initialize()
@@ -80,6 +82,12 @@ def test_ledger_invariants_hold_under_random_operations(personas):
             src, dst = services.resident_account(a), services.resident_account(b)
             self._quiet(lambda: services._post(kind="award", area=a.community, operator=None, reason="转赠",
                                                lines=[(src, -amount), (dst, amount)], on=services.timezone.localdate()))
+
+        @rule(days=st.integers(0, 30))
+        def expire(self, days):
+            # An expiry run as if on a later day: the unspent part of older awards goes back to the pool.
+            on = services.timezone.localdate() + dt.timedelta(days=days)
+            self._quiet(lambda: services.points_expire(today=on))
 
         @invariant()
         def sound(self):
