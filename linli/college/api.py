@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -52,7 +51,7 @@ from linli.college.services import teachers as teacher_services
 from linli.college.services import venues as venue_services
 from linli.college.services.common import WEEKDAYS, hhmm
 from linli.core.errors import LinliError, forbidden, invalid
-from linli.core.schemas import responses
+from linli.core.schemas import paged, responses
 from linli.people.selectors import residents_visible
 
 router = Router(tags=["社区学院"])
@@ -72,12 +71,6 @@ class _renamed:
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
         if isinstance(exc, LinliError):
             exc.field = _API_FIELD.get(exc.field or "", exc.field)
-
-
-def _page(qs: QuerySet, filters: Any, out: Any, page_type: Any) -> Any:
-    start = (filters.page - 1) * filters.page_size
-    items = [out(obj) for obj in qs[start : start + filters.page_size]]
-    return page_type(count=qs.count(), page=filters.page, page_size=filters.page_size, items=items)
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -101,7 +94,7 @@ def _alliance_out(a: Alliance) -> AllianceOut:
 @router.get("/alliances", response=responses({200: AlliancePage}, 403), summary="社团联盟")
 def alliance_list(request: HttpRequest, filters: Query[AllianceFilters]):
     _require_view(request)
-    return _page(club_selectors.alliances_visible(request.user, within=filters.area or None), filters, _alliance_out,
+    return paged(club_selectors.alliances_visible(request.user, within=filters.area or None), filters, _alliance_out,
                  AlliancePage)
 
 
@@ -126,7 +119,7 @@ def club_list(request: HttpRequest, filters: Query[ClubFilters]):
     _require_view(request)
     qs = club_selectors.clubs_visible(request.user, within=filters.area or None, alliance_id=filters.alliance_id,
                                       q=filters.q, include_archived=filters.include_archived)
-    return _page(qs, filters, _club_out, ClubPage)
+    return paged(qs, filters, _club_out, ClubPage)
 
 
 @router.get("/clubs/{club_id}", response=responses({200: ClubOut}, 403, 404), summary="社团详情")
@@ -178,7 +171,7 @@ def teacher_list(request: HttpRequest, filters: Query[TeacherFilters]):
     _require_view(request)
     qs = teacher_selectors.teachers_visible(request.user, within=filters.area or None, kind=filters.kind,
                                            status=filters.status, q=filters.q)
-    return _page(qs, filters, _teacher_out(request), TeacherPage)
+    return paged(qs, filters, _teacher_out(request), TeacherPage)
 
 
 @router.get("/teachers/{teacher_id}", response=responses({200: TeacherOut}, 403, 404), summary="老师详情（电话脱敏）")
@@ -218,7 +211,7 @@ def venue_list(request: HttpRequest, filters: Query[VenueFilters]):
     _require_view(request)
     qs = venue_selectors.venues_visible(request.user, within=filters.area or None, feature=filters.feature,
                                         q=filters.q, include_archived=filters.include_archived)
-    return _page(qs, filters, _venue_out(request), VenuePage)
+    return paged(qs, filters, _venue_out(request), VenuePage)
 
 
 @router.get("/venues/{venue_id}", response=responses({200: VenueOut}, 403, 404), summary="场地详情")
@@ -258,7 +251,7 @@ def course_list(request: HttpRequest, filters: Query[CourseFilters]):
     _require_view(request)
     qs = course_selectors.courses_visible(request.user, within=filters.area or None, status=filters.status,
                                           term=filters.term, club_id=filters.club_id, q=filters.q)
-    return _page(qs, filters, _course_out, CoursePage)
+    return paged(qs, filters, _course_out, CoursePage)
 
 
 @router.get("/courses/{course_id}", response=responses({200: CourseOut}, 403, 404), summary="课程详情")

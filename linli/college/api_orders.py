@@ -21,7 +21,7 @@ from linli.college.schemas_orders import (
 from linli.college.selectors import orders as selectors
 from linli.college.services import orders as services
 from linli.core.errors import LinliError, forbidden, invalid
-from linli.core.schemas import responses
+from linli.core.schemas import paged, responses
 from linli.surveys import slots
 
 router = Router(tags=["社区学院"])
@@ -48,11 +48,8 @@ def order_list(request: HttpRequest, filters: Query[OrderFilters]):
     if not can_view_college(request.user):
         raise forbidden("查看社区学院")
     qs = selectors.orders_visible(request.user, within=filters.area or None, status=filters.status, q=filters.q)
-    qs = qs.order_by("-demand", "subject", "pk")
-    start = (filters.page - 1) * filters.page_size
     matcher = selectors.Matcher()
-    items = [_out(o, matcher) for o in qs[start : start + filters.page_size]]
-    return OrderPage(count=qs.count(), page=filters.page, page_size=filters.page_size, items=items)
+    return paged(qs.order_by("-demand", "subject", "pk"), filters, lambda o: _out(o, matcher), OrderPage)
 
 
 @router.get("/{order_id}", response=responses({200: OrderOut}, 403, 404), summary="兴趣订单详情")

@@ -12,18 +12,14 @@ from typing import Annotated, Literal
 
 from ninja import Field, Path, Schema
 
-from linli.core.schemas import Text
+from linli.core.ids import MAX_DB_ID as MAX_ID
+from linli.core.schemas import AreaFilter, DbId, Page, PageSize, Text
 
-MAX_ID = 2**63 - 1
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 AllianceId = Annotated[int, Path(ge=1, le=MAX_ID, description="联盟编号")]
 ClubId = Annotated[int, Path(ge=1, le=MAX_ID, description="社团编号")]
 TeacherId = Annotated[int, Path(ge=1, le=MAX_ID, description="老师编号")]
 VenueId = Annotated[int, Path(ge=1, le=MAX_ID, description="场地编号")]
 CourseId = Annotated[int, Path(ge=1, le=MAX_ID, description="课程编号")]
-AreaFilter = Annotated[Text | None, Field(None, pattern=r"^[0-9]{0,15}$", description="只看该地区（代码）及其下级")]
-Page = Annotated[int, Field(1, ge=1, le=100_000)]
-PageSize = Annotated[int, Field(50, ge=1, le=200)]
 # Whole numbers the services judge (0, negatives: 400 with the field); bounded only to stay numbers.
 Count = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 

@@ -5,19 +5,19 @@ from typing import Annotated, Literal
 
 from ninja import Field, Path, Schema
 
-from linli.core.schemas import Text
+from linli.core.ids import MAX_DB_ID
+from linli.core.schemas import AreaFilter, DbId, Page, PageSize, Text
 
-OrderId = Annotated[int, Path(ge=1, le=2**63 - 1, description="订单编号")]
-DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+OrderId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="订单编号")]
 OrderStatusValue = Literal["", "collecting", "reached", "opened", "dismissed"]
 
 
 class OrderFilters(Schema):
-    area: Text | None = Field(None, pattern=r"^[0-9]{0,15}$", description="只看该地区（代码）及其下级")
+    area: AreaFilter = None
     status: OrderStatusValue = ""
     q: Text = Field("", max_length=64, description="课程名称的一部分")
-    page: int = Field(1, ge=1, le=100_000)
-    page_size: int = Field(50, ge=1, le=200)
+    page: Page = 1
+    page_size: PageSize = 50
 
 
 class SlotCount(Schema):

@@ -8,10 +8,14 @@ checks that it does).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from ninja import Schema
+from django.db.models import QuerySet
+from ninja import Field, Schema
 from pydantic import AfterValidator
+
+from linli.core.ids import MAX_DB_ID
 
 # The statuses a service error maps to (see core.errors), and what each means to a caller.
 ERROR_STATUSES: dict[int, str] = {
@@ -60,3 +64,17 @@ def _clean_text(value: str) -> str:
 
 # A string that can be stored and searched on every supported database.
 Text = Annotated[str, AfterValidator(_clean_text)]
+
+
+# Inputs every router takes the same way.
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]  # a record's id in a JSON body
+AreaFilter = Annotated[Text | None, Field(None, pattern=r"^[0-9]{0,15}$", description="只看该地区（代码）及其下级")]
+Page = Annotated[int, Field(1, ge=1, le=100_000)]
+PageSize = Annotated[int, Field(50, ge=1, le=200)]
+
+
+def paged(qs: QuerySet, filters: Any, out: Callable[[Any], Any], page_type: Any) -> Any:
+    """One page of ``qs`` as ``page_type(count, page, page_size, items)``; ``filters`` has page and page_size."""
+    start = (filters.page - 1) * filters.page_size
+    items = [out(obj) for obj in qs[start : start + filters.page_size]]
+    return page_type(count=qs.count(), page=filters.page, page_size=filters.page_size, items=items)

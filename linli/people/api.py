@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from linli.core.errors import LinliError
-from linli.core.schemas import responses
+from linli.core.schemas import paged, responses
 from linli.people import selectors, services
 from linli.people.models import Resident
 from linli.people.schemas import (
@@ -49,11 +49,8 @@ def resident_list(request: HttpRequest, filters: Query[ResidentFilters]):
         request.user, within=filters.area or None, search=filters.q, tag=filters.tag, sex=filters.sex,
         age_band=filters.age_band,
     )
-    count = qs.count()
     today = dt.date.today()
-    start = (filters.page - 1) * filters.page_size
-    items = [_out(r, today) for r in qs[start : start + filters.page_size]]
-    return ResidentPage(count=count, page=filters.page, page_size=filters.page_size, items=items)
+    return paged(qs, filters, lambda r: _out(r, today), ResidentPage)
 
 
 @router.post("", response=responses({201: ResidentOut}, 400, 403, 409), summary="登记居民")

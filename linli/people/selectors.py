@@ -13,6 +13,7 @@ from linli.areas.models import Area
 from linli.areas.visibility import visible
 from linli.core import idcard, phone, protected
 from linli.core.errors import not_found
+from linli.core.ids import db_id_or_404
 from linli.people.models import Household, ProxyBinding, Resident, Tag
 
 AGE_BANDS: dict[str, tuple[int, int | None]] = {
@@ -79,12 +80,7 @@ def residents_visible(
 
 def resident_get(user: Any, pk: Any, *, permission: str = Perm.VIEW_RESIDENT) -> Resident:
     """The resident, if the user may see them; otherwise the same 'not found' as for a missing one."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise not_found("居民") from None
-    if not 0 < pk < 2**63:
-        raise not_found("居民")
+    pk = db_id_or_404(pk, "居民")
     resident = (
         visible(Resident.objects.all(), user, permission)
         .select_related("area__parent")

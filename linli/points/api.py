@@ -10,7 +10,7 @@ from ninja import Query, Router, Status
 
 from linli.accounts.roles import Perm
 from linli.core.errors import forbidden
-from linli.core.schemas import responses
+from linli.core.schemas import paged, responses
 from linli.points import permissions, selectors, services
 from linli.points.models import Account, Entry, Reward
 from linli.points.schemas import (
@@ -61,9 +61,7 @@ def _reward_out(r: Reward) -> RewardOut:
 def account_list(request: HttpRequest, filters: Query[AccountFilters]):
     _require_view(request)
     qs = selectors.accounts_visible(request.user, within=filters.area or None, q=filters.q)
-    start = (filters.page - 1) * filters.page_size
-    items = [_account_out(a) for a in qs[start : start + filters.page_size]]
-    return AccountPage(count=qs.count(), page=filters.page, page_size=filters.page_size, items=items)
+    return paged(qs, filters, _account_out, AccountPage)
 
 
 @router.get("/accounts/{account_id}/statement", response=responses({200: StatementOut}, 403, 404),
@@ -81,9 +79,7 @@ def account_statement(request: HttpRequest, account_id: AccountId, paging: Query
 def reward_list(request: HttpRequest, filters: Query[RewardFilters]):
     _require_view(request)
     qs = selectors.rewards_visible(request.user, within=filters.area or None, q=filters.q)
-    start = (filters.page - 1) * filters.page_size
-    items = [_reward_out(r) for r in qs[start : start + filters.page_size]]
-    return RewardPage(count=qs.count(), page=filters.page, page_size=filters.page_size, items=items)
+    return paged(qs, filters, _reward_out, RewardPage)
 
 
 @router.post("/redemptions", response=responses({201: RedemptionOut}, 400, 403, 404, 409),

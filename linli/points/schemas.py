@@ -5,24 +5,20 @@ from typing import Annotated
 
 from ninja import Field, Path, Schema
 
-from linli.core.schemas import Text
+from linli.core.ids import MAX_DB_ID as MAX_ID
+from linli.core.schemas import AreaFilter, DbId, Page, PageSize, Text
 
-MAX_ID = 2**63 - 1
-MAX_PAGE = 100_000
-MAX_PAGE_SIZE = 200
-
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 AccountId = Annotated[int, Path(ge=1, le=MAX_ID, description="积分账户编号")]
 TransferId = Annotated[int, Path(ge=1, le=MAX_ID, description="积分流水编号")]
 
 
 class Paging(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE)
-    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
+    page: Page = 1
+    page_size: PageSize = 50
 
 
 class AccountFilters(Paging):
-    area: Text | None = Field(None, pattern=r"^[0-9]{0,15}$", description="只看该地区（代码）及其下级")
+    area: AreaFilter = None
     q: Text = Field("", max_length=64, description="居民姓名的一部分")
 
 
@@ -64,7 +60,7 @@ class StatementOut(Schema):
 
 
 class RewardFilters(Paging):
-    area: Text | None = Field(None, pattern=r"^[0-9]{0,15}$", description="只看该地区（代码）及其下级")
+    area: AreaFilter = None
     q: Text = Field("", max_length=64, description="名称或提供单位的一部分")
 
 

@@ -18,6 +18,7 @@ from linli.accounts.roles import Perm
 from linli.areas.models import Area, Level
 from linli.areas.visibility import community_visible, visible
 from linli.core.errors import not_found
+from linli.core.ids import db_id
 from linli.people.models import Resident
 from linli.points.models import (
     Account,
@@ -31,16 +32,6 @@ from linli.points.models import (
     Transfer,
 )
 
-MAX_ID = 2**63 - 1
-
-
-def _pk(value: Any) -> int | None:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk <= MAX_ID else None
-
 
 def accounts_visible(user: Any, *, within: str | None = None, q: str = "",
                      permission: str = Perm.VIEW_POINTS) -> QuerySet[Account]:
@@ -53,7 +44,7 @@ def accounts_visible(user: Any, *, within: str | None = None, q: str = "",
 
 def account_get(user: Any, pk: Any, *, permission: str = Perm.VIEW_POINTS) -> Account:
     """A resident's account (by the resident's area) or a community's pool or sink."""
-    key = _pk(pk)
+    key = db_id(pk)
     if key is None:
         raise not_found("积分账户")
     account = (
@@ -80,7 +71,7 @@ def statement(account: Account) -> QuerySet[Entry]:
 
 
 def transfer_get(user: Any, pk: Any, *, permission: str = Perm.VIEW_POINTS) -> Transfer:
-    key = _pk(pk)
+    key = db_id(pk)
     transfer = None
     if key is not None:
         # A transfer is seen by whoever sees one of its accounts.
@@ -127,7 +118,7 @@ def rewards_visible(user: Any, *, within: str | None = None, q: str = "", active
 
 
 def reward_get(user: Any, pk: Any, *, permission: str = Perm.VIEW_POINTS) -> Reward:
-    key = _pk(pk)
+    key = db_id(pk)
     reward = rewards_visible(user, permission=permission).filter(pk=key).first() if key else None
     if reward is None:
         raise not_found("礼品")
@@ -145,7 +136,7 @@ def redemptions_visible(user: Any, *, within: str | None = None, status: str = "
 
 
 def redemption_get(user: Any, pk: Any, *, permission: str = Perm.VIEW_POINTS) -> Redemption:
-    key = _pk(pk)
+    key = db_id(pk)
     redemption = redemptions_visible(user, permission=permission).filter(pk=key).first() if key else None
     if redemption is None:
         raise not_found("兑换记录")
@@ -153,7 +144,7 @@ def redemption_get(user: Any, pk: Any, *, permission: str = Perm.VIEW_POINTS) ->
 
 
 def resident_for_points(user: Any, pk: Any, *, permission: str = Perm.VIEW_POINTS) -> Resident:
-    key = _pk(pk)
+    key = db_id(pk)
     resident = visible(Resident.objects.filter(archived_at__isnull=True), user, permission).select_related(
         "area__parent").filter(pk=key).first() if key else None
     if resident is None:
@@ -177,7 +168,7 @@ def rewards_for(resident: Resident) -> QuerySet[Reward]:
 
 
 def reward_for_resident(resident: Resident, pk: Any) -> Reward:
-    key = _pk(pk)
+    key = db_id(pk)
     reward = Reward.objects.filter(area_id=resident.community.code, pk=key).first() if key else None
     if reward is None:
         raise not_found("礼品")

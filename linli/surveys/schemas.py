@@ -5,13 +5,13 @@ from typing import Annotated, Literal
 
 from ninja import Field, Path, Schema
 
+from linli.core.ids import MAX_DB_ID
 from linli.core.schemas import Text
 
 MAX_PAGE = 100_000
 MAX_PAGE_SIZE = 200
-_DB_ID = 2**63 - 1
 
-SurveyId = Annotated[int, Path(ge=1, le=_DB_ID, description="问卷编号")]
+SurveyId = Annotated[int, Path(ge=1, le=MAX_DB_ID, description="问卷编号")]
 
 
 class SurveyFilters(Schema):
@@ -102,7 +102,7 @@ class ResultsOut(Schema):
 
 
 class AnswerIn(Schema):
-    question_id: int = Field(ge=1, le=_DB_ID)
+    question_id: int = Field(ge=1, le=MAX_DB_ID)
     choices: list[Annotated[Text, Field(max_length=100)]] = Field(
         default_factory=list, max_length=100, description="所选选项的文字；时间段题为时间段代码")
     text: Text = Field("", max_length=5000, description="填空、特长，或选择题的“其他”（最多 500 字）")
@@ -110,7 +110,7 @@ class AnswerIn(Schema):
 
 
 class ResponseIn(Schema):
-    resident_id: int = Field(ge=1, le=_DB_ID, description="居民编号")
+    resident_id: int = Field(ge=1, le=MAX_DB_ID, description="居民编号")
     answers: list[AnswerIn] = Field(max_length=200)
 
 

@@ -4,14 +4,12 @@ confirmation of hours (writes). Thin: selectors read, services write; every list
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from linli.core.errors import forbidden, not_found
-from linli.core.schemas import responses
+from linli.core.schemas import paged, responses
 from linli.volunteering import permissions, selectors, services
 from linli.volunteering.models import Activity, ServiceRecord, Signup, Volunteer
 from linli.volunteering.schemas import (
@@ -46,12 +44,6 @@ def _require_view(request: HttpRequest) -> None:
         raise forbidden("查看志愿服务")
 
 
-def _page(qs: QuerySet, filters: Any, out: Any, page_type: Any) -> Any:
-    start = (filters.page - 1) * filters.page_size
-    items = [out(obj) for obj in qs[start : start + filters.page_size]]
-    return page_type(count=qs.count(), page=filters.page, page_size=filters.page_size, items=items)
-
-
 def _volunteer_out(v: Volunteer) -> VolunteerOut:
     return VolunteerOut(id=v.pk, number=v.number or "", name=v.resident.name, area_code=v.area_id, status=v.status,
                         skills=v.skills, availability=v.availability,
@@ -82,7 +74,7 @@ def volunteer_list(request: HttpRequest, filters: Query[VolunteerFilters]):
     _require_view(request)
     qs = selectors.volunteers_visible(request.user, within=filters.area or None, status=filters.status,
                                       q=filters.q).order_by("area_id", "resident__name", "pk")
-    return _page(qs, filters, _volunteer_out, VolunteerPage)
+    return paged(qs, filters, _volunteer_out, VolunteerPage)
 
 
 @router.get("/volunteers/{volunteer_id}", response=responses({200: VolunteerOut}, 403, 404), summary="志愿者详情")
@@ -96,7 +88,7 @@ def activity_list(request: HttpRequest, filters: Query[ActivityFilters]):
     _require_view(request)
     qs = selectors.activities_visible(request.user, within=filters.area or None, status=filters.status,
                                       q=filters.q).order_by("-starts_at", "pk")
-    return _page(qs, filters, _activity_out, ActivityPage)
+    return paged(qs, filters, _activity_out, ActivityPage)
 
 
 @router.get("/activities/{activity_id}", response=responses({200: ActivityDetailOut}, 403, 404),
@@ -144,7 +136,7 @@ def record_list(request: HttpRequest, filters: Query[RecordFilters]):
                                    since=filters.since, until=filters.until).order_by("-starts_at", "pk")
     if filters.volunteer_id:
         qs = qs.filter(volunteer_id=filters.volunteer_id)
-    return _page(qs, filters, _record_out, RecordPage)
+    return paged(qs, filters, _record_out, RecordPage)
 
 
 @router.post("/records/{record_id}/confirm", response=responses({200: RecordOut}, 400, 403, 404, 409),

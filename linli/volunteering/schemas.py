@@ -8,17 +8,13 @@ from typing import Annotated, Literal
 
 from ninja import Field, Path, Schema
 
-from linli.core.schemas import Text
+from linli.core.ids import MAX_DB_ID as MAX_ID
+from linli.core.schemas import AreaFilter, DbId, Page, PageSize, Text
 
-MAX_ID = 2**63 - 1
-DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 VolunteerId = Annotated[int, Path(ge=1, le=MAX_ID, description="志愿者编号（内部）")]
 ActivityId = Annotated[int, Path(ge=1, le=MAX_ID, description="活动编号")]
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="服务记录编号")]
 SignupId = Annotated[int, Path(ge=1, le=MAX_ID, description="报名编号")]
-AreaFilter = Annotated[Text | None, Field(None, pattern=r"^[0-9]{0,15}$", description="只看该地区（代码）及其下级")]
-Page = Annotated[int, Field(1, ge=1, le=100_000)]
-PageSize = Annotated[int, Field(50, ge=1, le=200)]
 # Hours the services judge (0, negatives, not half hours: 400 naming the field); bounded only to stay numbers.
 Hours = Annotated[Decimal, Field(ge=-1000, le=1000, max_digits=6, decimal_places=2,
                                  description="服务时长（小时，半小时为单位）；不填则按签到签退时间计算")]

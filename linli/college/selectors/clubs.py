@@ -13,25 +13,14 @@ from linli.areas.models import Area, Level
 from linli.college.models import Alliance, Club, ClubMember, Course, TaskForceMember, TaskForceRole
 from linli.college.selectors import scope
 from linli.core.errors import not_found
+from linli.core.ids import db_id_or_404
 from linli.people.models import Resident
-
-MAX_ID = 2**63 - 1
 
 
 def _count(model: Any, field_name: str) -> Coalesce:
     """A correlated count: counts side by side on one row without multiplying each other."""
     rows = model.objects.filter(**{field_name: OuterRef("pk")}).order_by().values(field_name)
     return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")[:1]), Value(0))
-
-
-def _pk(value: Any, what: str) -> int:
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        raise not_found(what) from None
-    if not 0 < pk <= MAX_ID:
-        raise not_found(what)
-    return pk
 
 
 def communities_visible(user: Any, *, within: str | None = None, permission: str = Perm.VIEW_COLLEGE) -> QuerySet[Area]:
@@ -62,7 +51,7 @@ def alliances_visible(
 
 def alliance_get(user: Any, pk: Any, *, manage: bool = False) -> Alliance:
     permission = Perm.MANAGE_COLLEGE if manage else Perm.VIEW_COLLEGE
-    alliance = alliances_visible(user, permission=permission).filter(pk=_pk(pk, "社团联盟")).first()
+    alliance = alliances_visible(user, permission=permission).filter(pk=db_id_or_404(pk, "社团联盟")).first()
     if alliance is None:
         raise not_found("社团联盟")
     return alliance
@@ -107,7 +96,7 @@ def club_choices(user: Any, *, within: str | None = None) -> QuerySet[Club]:
 
 def club_get(user: Any, pk: Any, *, manage: bool = False) -> Club:
     permission = Perm.MANAGE_COLLEGE if manage else Perm.VIEW_COLLEGE
-    club = clubs_visible(user, include_archived=True, permission=permission).filter(pk=_pk(pk, "社团")).first()
+    club = clubs_visible(user, include_archived=True, permission=permission).filter(pk=db_id_or_404(pk, "社团")).first()
     if club is None:
         raise not_found("社团")
     return club
@@ -152,7 +141,7 @@ def task_force(community_code: str) -> TaskForce:
 
 def task_force_member(user: Any, pk: int) -> TaskForceMember:
     qs = scope.college_visible(TaskForceMember.objects.all(), user, Perm.MANAGE_COLLEGE)
-    member = qs.filter(pk=_pk(pk, "专班成员")).first()
+    member = qs.filter(pk=db_id_or_404(pk, "专班成员")).first()
     if member is None:
         raise not_found("专班成员")
     return member

@@ -10,8 +10,7 @@ from linli.accounts.roles import Perm
 from linli.college.models import Course
 from linli.college.selectors import scope
 from linli.core.errors import not_found
-
-MAX_ID = 2**63 - 1
+from linli.core.ids import db_id_or_404
 
 
 def courses_visible(
@@ -38,12 +37,7 @@ def courses_visible(
 
 
 def course_get(user: Any, pk: Any, *, manage: bool = False) -> Course:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise not_found("课程") from None
-    if not 0 < pk <= MAX_ID:
-        raise not_found("课程")
+    pk = db_id_or_404(pk, "课程")
     permission = Perm.MANAGE_COLLEGE if manage else Perm.VIEW_COLLEGE
     course = courses_visible(user, permission=permission).select_related("order", "created_by").filter(pk=pk).first()
     if course is None:

@@ -11,8 +11,7 @@ from linli.accounts.roles import Perm
 from linli.college.models import Course, Teacher, TeacherStatus, TeacherWindow
 from linli.college.selectors import scope
 from linli.core.errors import not_found
-
-MAX_ID = 2**63 - 1
+from linli.core.ids import db_id_or_404
 
 
 def teachers_usable(community_code: str) -> QuerySet[Teacher]:
@@ -78,12 +77,7 @@ def teachers_visible(
 
 def teacher_get(user: Any, pk: Any, *, manage: bool = False) -> Teacher:
     """The teacher if the user may see (``manage``: change) them; otherwise 'not found'."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise not_found("老师") from None
-    if not 0 < pk <= MAX_ID:
-        raise not_found("老师")
+    pk = db_id_or_404(pk, "老师")
     teacher = teachers_visible(user, permission=Perm.MANAGE_COLLEGE if manage else Perm.VIEW_COLLEGE).filter(
         pk=pk).select_related("resident__area", "source_answer__response__survey").first()
     if teacher is None:

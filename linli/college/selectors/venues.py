@@ -10,8 +10,7 @@ from linli.accounts.roles import Perm
 from linli.college.models import CourseStatus, Feature, Venue, VenueWindow
 from linli.college.selectors import scope
 from linli.core.errors import not_found
-
-MAX_ID = 2**63 - 1
+from linli.core.ids import db_id_or_404
 
 
 def _windows() -> Prefetch:
@@ -68,12 +67,7 @@ def feature_q(feature: str) -> Q:
 
 
 def venue_get(user: Any, pk: Any, *, manage: bool = False) -> Venue:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise not_found("场地") from None
-    if not 0 < pk <= MAX_ID:
-        raise not_found("场地")
+    pk = db_id_or_404(pk, "场地")
     venue = venues_visible(user, include_archived=True,
                            permission=Perm.MANAGE_COLLEGE if manage else Perm.VIEW_COLLEGE).filter(pk=pk).first()
     if venue is None:

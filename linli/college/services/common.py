@@ -17,6 +17,7 @@ from linli.accounts.roles import Perm
 from linli.accounts.selectors import has_permission
 from linli.areas.models import Area, Level
 from linli.core.errors import LinliError, forbidden, invalid
+from linli.core.services import audit_record
 
 WEEKDAYS = {1: "周一", 2: "周二", 3: "周三", 4: "周四", 5: "周五", 6: "周六", 7: "周日"}
 MAX_SMALL = 32767  # PositiveSmallIntegerField
@@ -144,3 +145,23 @@ def full_clean(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
 def refuse_archived(obj: Any, what: str, field: str | None = None) -> None:
     if getattr(obj, "archived_at", None):
         raise LinliError(CollegeErrorCode.ARCHIVED, f"{what}“{obj}”已归档，不能再使用", field=field)
+
+
+def window_add(*, by: Any, owner: Any, weekday: Any, starts: Any, ends: Any, action: str) -> Any:
+    """A weekly window for a teacher or a venue (``owner.windows``), refused if it overlaps one it has."""
+    require_manage(by, owner.area_id, action)
+    weekday, starts, ends = window(weekday, starts, ends)
+    type(owner).objects.select_for_update().filter(pk=owner.pk).first()  # one window added at a time
+    overlap_check(owner.windows.all(), weekday, starts, ends)
+    added = owner.windows.create(weekday=weekday, starts=starts, ends=ends)
+    audit_record(actor=by, action=f"college.{owner._meta.model_name}_window_add", target=owner, area_code=owner.area_id,
+                 data={"weekday": weekday, "starts": hhmm(starts), "ends": hhmm(ends)})
+    return added
+
+
+def window_remove(*, by: Any, owner: Any, window: Any, action: str) -> None:
+    require_manage(by, owner.area_id, action)
+    audit_record(actor=by, action=f"college.{owner._meta.model_name}_window_remove", target=owner,
+                 area_code=owner.area_id,
+                 data={"weekday": window.weekday, "starts": hhmm(window.starts), "ends": hhmm(window.ends)})
+    window.delete()

@@ -177,23 +177,12 @@ def teacher_decline(*, by: Any, teacher: Teacher, note: str = "") -> Teacher:
 
 @transaction.atomic
 def teacher_window_add(*, by: Any, teacher: Teacher, weekday: int, starts: dt.time, ends: dt.time) -> TeacherWindow:
-    common.require_manage(by, teacher.area_id, "修改该老师的可授课时间")
-    weekday, starts, ends = common.window(weekday, starts, ends)
-    Teacher.objects.select_for_update().filter(pk=teacher.pk).first()
-    common.overlap_check(teacher.windows.all(), weekday, starts, ends)
-    window = TeacherWindow.objects.create(teacher=teacher, weekday=weekday, starts=starts, ends=ends)
-    audit_record(actor=by, action="college.teacher_window_add", target=teacher, area_code=teacher.area_id,
-                 data={"weekday": weekday, "starts": common.hhmm(starts), "ends": common.hhmm(ends)})
-    return window
+    return common.window_add(by=by, owner=teacher, weekday=weekday, starts=starts, ends=ends, action="修改该老师的可授课时间")
 
 
 @transaction.atomic
 def teacher_window_remove(*, by: Any, window: TeacherWindow) -> None:
-    teacher = window.teacher
-    common.require_manage(by, teacher.area_id, "修改该老师的可授课时间")
-    audit_record(actor=by, action="college.teacher_window_remove", target=teacher, area_code=teacher.area_id,
-                 data={"weekday": window.weekday, "starts": common.hhmm(window.starts), "ends": common.hhmm(window.ends)})
-    window.delete()
+    common.window_remove(by=by, owner=window.teacher, window=window, action="修改该老师的可授课时间")
 
 
 @transaction.atomic

@@ -167,20 +167,9 @@ def venue_restore(*, by: Any, venue: Venue) -> Venue:
 
 @transaction.atomic
 def venue_window_add(*, by: Any, venue: Venue, weekday: int, starts: dt.time, ends: dt.time) -> VenueWindow:
-    common.require_manage(by, venue.area_id, "修改该场地的可用时间")
-    weekday, starts, ends = common.window(weekday, starts, ends)
-    Venue.objects.select_for_update().filter(pk=venue.pk).first()
-    common.overlap_check(venue.windows.all(), weekday, starts, ends)
-    window = VenueWindow.objects.create(venue=venue, weekday=weekday, starts=starts, ends=ends)
-    audit_record(actor=by, action="college.venue_window_add", target=venue, area_code=venue.area_id,
-                 data={"weekday": weekday, "starts": common.hhmm(starts), "ends": common.hhmm(ends)})
-    return window
+    return common.window_add(by=by, owner=venue, weekday=weekday, starts=starts, ends=ends, action="修改该场地的可用时间")
 
 
 @transaction.atomic
 def venue_window_remove(*, by: Any, window: VenueWindow) -> None:
-    venue = window.venue
-    common.require_manage(by, venue.area_id, "修改该场地的可用时间")
-    audit_record(actor=by, action="college.venue_window_remove", target=venue, area_code=venue.area_id,
-                 data={"weekday": window.weekday, "starts": common.hhmm(window.starts), "ends": common.hhmm(window.ends)})
-    window.delete()
+    common.window_remove(by=by, owner=window.venue, window=window, action="修改该场地的可用时间")
