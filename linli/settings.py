@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "linli.college",
     "linli.points",
     "linli.volunteering",
+    "linli.notices",
     "linli.insights",
     "linli.portal",
     "linli.demo",

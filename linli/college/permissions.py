@@ -32,3 +32,9 @@ def can_manage_area(user: Any, area_code: str) -> bool:
 
 def can_unmask_teacher(user: Any, teacher: Any) -> bool:
     return has_permission(user, Perm.UNMASK_PII, teacher.area_id)
+
+
+def can_take_attendance(user: Any, session: Any) -> bool:
+    """The club's leader, the course's teacher (when they are a resident with a login), or staff
+    managing the course's area. OWNER: helper H2."""
+    raise NotImplementedError

@@ -28,6 +28,16 @@ class CollegeErrorCode(StrEnum):
     ARCHIVED = "college.archived"
     IN_USE = "college.in_use"
     STATUS = "college.status"
+    # Enrollment and attendance (issue 6)
+    ENROLL_CLOSED = "college.enroll_closed"  # outside the window, or the course not open
+    ENROLL_DUPLICATE = "college.enroll_duplicate"
+    ENROLL_LIMIT = "college.enroll_limit"  # age, group, community, per-term maximum
+    ENROLL_CLASH = "college.enroll_clash"
+    CANCEL_CLOSED = "college.cancel_closed"
+    NOT_PROXY = "college.not_proxy"
+    CHECKIN_CLOSED = "college.checkin_closed"  # session not started, over, or cancelled
+    CHECKIN_TOKEN = "college.checkin_token"  # forged or unknown QR code
+    NOT_ENROLLED = "college.not_enrolled"
 
 
 def require_manage(by: Any, area_code: str, action: str) -> None:

@@ -29,12 +29,20 @@ class CollegeSettings(models.Model):
 
     area = models.OneToOneField("areas.Area", on_delete=models.PROTECT, primary_key=True, related_name="+")
     order_threshold = models.PositiveSmallIntegerField("开班人数门槛", default=8)
+    max_courses_per_term = models.PositiveSmallIntegerField("每人每学期最多报名课程数", default=3)  # 含候补
+    # Consecutive absences from one course: a reminder after the first number, the seat released
+    # (and offered to the waitlist) after the second. 0 turns a step off.
+    absence_warn_after = models.PositiveSmallIntegerField("连续缺勤几次提醒", default=2)
+    absence_release_after = models.PositiveSmallIntegerField("连续缺勤几次释放名额", default=3)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = "社区学院设置"
         verbose_name_plural = "社区学院设置"
-        constraints = [models.CheckConstraint(condition=models.Q(order_threshold__gte=1), name="threshold_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(order_threshold__gte=1), name="threshold_positive"),
+            models.CheckConstraint(condition=models.Q(max_courses_per_term__gte=1), name="max_courses_positive"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.area_id}: {self.order_threshold}"
@@ -343,3 +351,23 @@ class Course(models.Model):
     @property
     def feature_labels(self) -> list[str]:
         return [Feature(f).label for f in self.needed_features if f in Feature.values]
+
+
+# Enrollment, timetable slots, sessions and attendance live in their own file.
+from linli.college.models.enrollment import (  # noqa: E402, F401
+    ACTIVE_STATUSES,
+    SEATED_STATUSES,
+    Attendance,
+    AttendanceMethod,
+    AttendanceStatus,
+    EnrollChannel,
+    Enrollment,
+    EnrollmentPolicy,
+    EnrollmentStatus,
+    EnrollMode,
+    LotteryDraw,
+    PriorityGroup,
+    Session,
+    SessionStatus,
+    WeeklySlot,
+)
