@@ -37,4 +37,16 @@ def can_unmask_teacher(user: Any, teacher: Any) -> bool:
 def can_take_attendance(user: Any, session: Any) -> bool:
     """The club's leader, the course's teacher (when they are a resident with a login), or staff
     managing the course's area. OWNER: helper H2."""
-    raise NotImplementedError
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    course = session.course
+    if has_permission(user, Perm.MANAGE_COLLEGE, course.area_id):
+        return True
+    from linli.people.models import Resident
+
+    own = Resident.objects.filter(user=user, archived_at__isnull=True).values_list("pk", flat=True).first()
+    if own is None:
+        return False
+    if course.club_id is not None and course.club.leader_id == own:
+        return True
+    return course.teacher_id is not None and course.teacher.resident_id == own

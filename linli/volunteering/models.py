@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from linli.core.names import mask_name
+
 
 class VolunteerStatus(models.TextChoices):
     PENDING = "pending", "待审核"
@@ -238,15 +240,6 @@ class Certificate(models.Model):
     @property
     def name_masked(self) -> str:
         return mask_name(self.name)
-
-
-def mask_name(name: str) -> str:
-    """张桂英 → 张*英, 张三 → 张*, 欧阳娜娜 → 欧**娜."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 class NominationStatus(models.TextChoices):

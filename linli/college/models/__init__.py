@@ -371,3 +371,4 @@ from linli.college.models.enrollment import (  # noqa: E402, F401
     SessionStatus,
     WeeklySlot,
 )
+from linli.college.models.timetable import RunStatus, TimetableRun  # noqa: E402, F401

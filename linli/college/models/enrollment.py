@@ -224,7 +224,9 @@ class Attendance(models.Model):
     enrollment = models.ForeignKey(Enrollment, on_delete=models.PROTECT, related_name="attendance")
     status = models.CharField("考勤", max_length=8, choices=AttendanceStatus.choices)
     method = models.CharField("方式", max_length=16, choices=AttendanceMethod.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty when the daily close marked an absence (nobody took roll call).
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
     recorded_at = models.DateTimeField("记录时间")
 
     class Meta:

@@ -7,36 +7,82 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from linli.college.models import Course, Enrollment, EnrollmentPolicy
+from linli.areas.visibility import visible
+from linli.college.models import (
+    ACTIVE_STATUSES,
+    SEATED_STATUSES,
+    Course,
+    Enrollment,
+    EnrollmentPolicy,
+    EnrollmentStatus,
+    LotteryDraw,
+    WeeklySlot,
+)
 from linli.people.models import Resident
 
 
 def policy_of(course: Course) -> EnrollmentPolicy | None:
-    raise NotImplementedError
+    return EnrollmentPolicy.objects.filter(course_id=course.pk).select_related("required_tag").first()
 
 
 def seats_taken(course: Course) -> int:
     """ENROLLED + OFFERED."""
-    raise NotImplementedError
+    return Enrollment.objects.filter(course_id=course.pk, status__in=SEATED_STATUSES).count()
+
+
+def waitlist_length(course: Course) -> int:
+    return Enrollment.objects.filter(course_id=course.pk, status=EnrollmentStatus.WAITLISTED).count()
 
 
 def enrollments_visible(user: Any, permission: str) -> QuerySet[Enrollment]:
     """Enrollments of courses in areas the user holds ``permission`` on (the plain visibility rule)."""
-    raise NotImplementedError
+    return visible(Enrollment.objects.all(), user, permission, field="course__area__code")
 
 
 def roster(course: Course, *, statuses: tuple[str, ...] | None = None) -> QuerySet[Enrollment]:
     """The course's enrollments with residents, in queue order (all statuses unless given)."""
-    raise NotImplementedError
+    qs = Enrollment.objects.filter(course_id=course.pk).select_related("resident", "by")
+    if statuses is not None:
+        qs = qs.filter(status__in=statuses)
+    return qs.order_by("queue_no", "pk")
 
 
 def waitlist_position(enrollment: Enrollment) -> int | None:
     """1-based place on the waitlist, or None when not waitlisted."""
-    raise NotImplementedError
+    if enrollment.status != EnrollmentStatus.WAITLISTED:
+        return None
+    ahead = Enrollment.objects.filter(
+        Q(queue_no__lt=enrollment.queue_no) | Q(queue_no=enrollment.queue_no, pk__lt=enrollment.pk),
+        course_id=enrollment.course_id, status=EnrollmentStatus.WAITLISTED,
+    ).count()
+    return ahead + 1
 
 
 def enrollments_of(resident: Resident, *, active_only: bool = True) -> QuerySet[Enrollment]:
     """The resident's places, with course, club, venue and slots prefetched."""
-    raise NotImplementedError
+    qs = Enrollment.objects.filter(resident_id=resident.pk)
+    if active_only:
+        qs = qs.filter(status__in=ACTIVE_STATUSES)
+    return (qs.select_related("course", "course__club", "course__venue", "course__teacher")
+            .prefetch_related(Prefetch("course__slots", queryset=WeeklySlot.objects.select_related("venue")))
+            .order_by("-created_at", "-pk"))
+
+
+def lottery_record(draw: LotteryDraw) -> dict[str, Any]:
+    """The published record of a draw: enough for ``linli college lottery-verify`` (or anyone) to re-run it."""
+    course = draw.course
+    policy = EnrollmentPolicy.objects.filter(course_id=course.pk).only("seed_hash").first()
+    return {
+        "course": {"id": course.pk, "title": course.title},
+        "drawn_at": timezone.localtime(draw.drawn_at).isoformat(),
+        "rule": "order = sort applicants by (group, sha256(f\"{seed}:{no}\").hexdigest(), no); first `seats` win",
+        "seed": draw.seed,
+        "seed_hash": policy.seed_hash if policy is not None else "",
+        "seats": draw.seats,
+        "priorities": list(draw.priorities),
+        "applicants": [{"no": a["no"], "group": a["group"]} for a in draw.applicants],
+        "order": list(draw.order),
+    }
