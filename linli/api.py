@@ -137,6 +137,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError):
 def _add_routers() -> None:
     from linli.areas.api import router as areas_router
     from linli.college.api import router as college_router
+    from linli.college.api_enrollment import router as enrollment_router
     from linli.people.api import router as people_router
     from linli.points.api import router as points_router
     from linli.surveys.api import router as surveys_router
@@ -146,6 +147,7 @@ def _add_routers() -> None:
     api.add_router("/residents", people_router)
     api.add_router("/surveys", surveys_router)
     api.add_router("/college", college_router)
+    api.add_router("/college", enrollment_router)  # enrollment, the lottery, sessions and attendance
     api.add_router("/points", points_router)
     api.add_router("/volunteering", volunteering_router)
 

@@ -53,3 +53,30 @@ urlpatterns += [
     path("courses/<int:pk>/edit/", courses.course_edit, name="course_edit"),
     path("courses/<int:pk>/status/", courses.course_status, name="course_status"),
 ]
+
+# Enrollment, the lottery, the weekly timetable, sessions and attendance (issue 6).
+from linli.college.views import enrollment, sessions  # noqa: E402
+
+urlpatterns += [
+    path("courses/<int:pk>/enrollment/panel/", enrollment.course_panel, name="enroll_panel"),
+    path("courses/<int:pk>/enrollment/settings/", enrollment.policy_edit, name="enroll_policy"),
+    path("courses/<int:pk>/enrollment/", enrollment.roster_page, name="enroll_roster"),
+    path("courses/<int:pk>/enrollment/desk/", enrollment.desk_enroll, name="enroll_desk"),
+    path("courses/<int:pk>/enrollment/<int:enrollment_id>/cancel/", enrollment.enrollment_cancel,
+         name="enroll_cancel"),
+    path("courses/<int:pk>/enrollment/<int:enrollment_id>/release/", enrollment.enrollment_release,
+         name="enroll_release"),
+    path("courses/<int:pk>/lottery/", enrollment.lottery_page, name="enroll_lottery"),
+    path("courses/<int:pk>/lottery/draw/", enrollment.lottery_draw, name="enroll_lottery_draw"),
+    path("courses/<int:pk>/lottery.json", enrollment.lottery_json, name="enroll_lottery_json"),
+    path("courses/<int:pk>/slots/", enrollment.slot_save, name="slot_save"),
+    path("courses/<int:pk>/slots/<int:slot_id>/remove/", enrollment.slot_delete, name="slot_remove"),
+    path("courses/<int:pk>/sessions/generate/", enrollment.sessions_make, name="sessions_generate"),
+    path("courses/<int:pk>/attendance/", sessions.attendance_stats_page, name="attendance_stats"),
+    path("sessions/<int:session_id>/", sessions.session_detail, name="session_detail"),
+    path("sessions/<int:session_id>/poster/", sessions.session_poster, name="session_poster"),
+    path("sessions/<int:session_id>/sheet/", sessions.session_sheet, name="session_sheet"),
+    path("sessions/<int:session_id>/roster/", sessions.session_roster, name="session_roster"),
+    path("sessions/<int:session_id>/close/", sessions.session_close, name="session_close"),
+    path("sessions/<int:session_id>/cancel/", enrollment.session_cancel, name="session_cancel"),
+]
