@@ -15,6 +15,7 @@ urlpatterns = [
     path("volunteering/", include("linli.volunteering.urls")),
     path("m/surveys/", include("linli.surveys.urls_resident")),  # before the portal's m/
     path("m/volunteer/", include("linli.volunteering.urls_resident")),  # before the portal's m/
+    path("m/college/", include("linli.college.urls_resident")),  # before the portal's m/
     path("verify/", include("linli.volunteering.urls_public")),  # public check of service certificates
     path("m/", include("linli.portal.urls")),
     path("", include("linli.core.urls")),

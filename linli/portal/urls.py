@@ -10,6 +10,7 @@ urlpatterns = [
     path("points/", views.points, name="points"),
     path("me/", views.me, name="me"),
     path("card/", views.card, name="card"),
+    path("notices/", views.notices_page, name="notices"),
     path("proxy/<int:binding_id>/start/", views.proxy_start, name="proxy_start"),
     path("proxy/stop/", views.proxy_stop, name="proxy_stop"),
 ]

@@ -6,21 +6,26 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from linli.accounts import services as accounts
 from linli.accounts.forms import CodeForm, PhoneForm
 from linli.college.selectors import resident as college
+from linli.college.selectors.sessions import sessions_led_by
 from linli.core.errors import LinliError, not_found
 from linli.core.forms import add_service_error
 from linli.core.services import audit_record
+from linli.notices import selectors as notices
+from linli.notices import services as notices_services
 from linli.people import selectors as people
 from linli.people.models import ProxyScope
 from linli.points import selectors as points_selectors
 from linli.points import services as points_services
 from linli.portal import qr
 from linli.portal.context import SESSION_KEY, as_context, require_scope, subject
+from linli.portal.courses import course_cards
 
 
 def _page(request: HttpRequest, template: str, tab: str, **extra) -> HttpResponse:
@@ -41,7 +46,26 @@ def _login_required(view):
 
 @_login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return _page(request, "portal/home.html", "home", bindings=people.principals_for(request.user))
+    s = subject(request)
+    unread_count = notices.unread_count(s.resident) if s.resident else 0
+    unread = ([n for n in notices.notices_for(s.resident, limit=20) if n.read_at is None]
+              if s.resident is not None and unread_count else [])
+    leads_today = sessions_led_by(request.user, day=timezone.localdate()).exists()
+    return _page(request, "portal/home.html", "home", bindings=people.principals_for(request.user),
+                 unread=unread, unread_count=unread_count, leads_today=leads_today)
+
+
+@_login_required
+def notices_page(request: HttpRequest) -> HttpResponse:
+    """The resident's messages, newest first; opening them marks them read."""
+    s = subject(request)
+    found = list(notices.notices_for(s.resident, limit=50)) if s.resident else []
+    # The link is a path on this site only.
+    items = [{"pk": n.pk, "text": n.text, "created_at": n.created_at, "read_at": n.read_at,
+              "safe_link": n.link if n.link.startswith("/") and not n.link.startswith("//") else ""} for n in found]
+    if s.resident is not None:
+        notices_services.notices_read(resident=s.resident)
+    return _page(request, "portal/notices.html", "home", items=items)
 
 
 @_login_required
@@ -49,9 +73,10 @@ def courses(request: HttpRequest) -> HttpResponse:
     """The community's classes, and how the classes the resident asked for are coming along."""
     s = subject(request)
     if s.resident is None:
-        return _page(request, "portal/courses.html", "courses", courses=[], wishes=[])
-    return _page(request, "portal/courses.html", "courses", courses=college.courses_for(s.resident),
-                 wishes=college.wishes_of(s.resident))
+        return _page(request, "portal/courses.html", "courses", cards=[], wishes=[])
+    may_enroll = s.binding is None or ProxyScope.ENROLL in s.binding.scopes
+    return _page(request, "portal/courses.html", "courses", cards=course_cards(s.resident),
+                 wishes=college.wishes_of(s.resident), may_enroll=may_enroll)
 
 
 @_login_required
@@ -85,7 +110,7 @@ def card(request: HttpRequest) -> HttpResponse:
     if s.resident is None or not s.resident.checkin_code:
         raise not_found("签到卡")
     template = "portal/card_print.html" if request.GET.get("print") else "portal/card.html"
-    return _page(request, template, "me", qr_svg=qr.svg(qr.checkin_payload(s.resident.checkin_code)))
+    return _page(request, template, "me", qr_svg=qr.svg(qr.checkin_url(request, s.resident.checkin_code)))
 
 
 @require_POST

@@ -43,10 +43,14 @@ def test_resident_sees_own_card_with_qr(personas):
 
 
 def test_qr_encodes_the_checkin_code(personas):
+    from django.test import RequestFactory
+
     from linli.portal import qr
 
     me = personas.xjq_residents[0]
-    assert qr.checkin_payload(me.checkin_code) == f"LINLI-R:{me.checkin_code}"
+    request = RequestFactory().get("/m/card/", HTTP_HOST="localhost")
+    assert qr.checkin_url(request, me.checkin_code) == f"http://localhost/m/college/r/{me.checkin_code}/"
+    assert qr.checkin_payload(me.checkin_code) == f"LINLI-R:{me.checkin_code}"  # what older printed cards hold
     assert len(me.checkin_code) >= 16
     codes = {r.checkin_code for r in personas.xjq_residents + personas.jzy_residents}
     assert len(codes) == 6  # unique per resident
