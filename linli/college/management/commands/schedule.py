@@ -1,0 +1,117 @@
+"""`linli schedule`: the weekly timetable solver (``linli/college/timetable``) from the command line.
+
+- ``solve PROBLEM.json [--time-limit S] [--out TIMETABLE.json]``: a community problem
+  (``docs/timetable-format.md``);
+- ``itc2007 INSTANCE.ctt [--time-limit S] [--out SOLUTION.sol]``: an ITC-2007 Track 3 instance;
+- ``itc2007-validate INSTANCE.ctt SOLUTION.sol``: the competition's violations and costs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from linli.college.timetable import community, itc, itc_solver, problem
+
+
+def _time_limit(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise CommandError(f"--time-limit 应为秒数，实际为 {value!r}") from None
+    if not seconds > 0:
+        raise CommandError("--time-limit 必须大于 0 秒")
+    return seconds
+
+
+class Command(BaseCommand):
+    help = "排课：solve 社区课表（JSON）；itc2007 求解 ITC-2007 第 3 赛道实例；itc2007-validate 核对解"
+
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        solve = sub.add_parser("solve", help="为社区问题（JSON，见 docs/timetable-format.md）排出周课表")
+        solve.add_argument("problem", help="问题文件 PROBLEM.json")
+        solve.add_argument("--time-limit", default="10", help="求解时间上限（秒），默认 10")
+        solve.add_argument("--out", default=None, help="课表输出文件（JSON），默认打印到屏幕")
+        solve.add_argument("--workers", type=int, default=2, help="CP-SAT 线程数，默认 2")
+        itc_solve = sub.add_parser("itc2007", help="求解 ITC-2007 第 3 赛道（.ctt）实例")
+        itc_solve.add_argument("instance", help="实例文件 INSTANCE.ctt")
+        itc_solve.add_argument("--time-limit", default="60", help="求解时间上限（秒），默认 60")
+        itc_solve.add_argument("--out", default=None, help="解文件（每行：课程 教室 天 节），默认打印到屏幕")
+        itc_solve.add_argument("--workers", type=int, default=2, help="CP-SAT 线程数，默认 2")
+        itc_solve.add_argument("--seed", type=int, default=0, help="随机种子，默认 0")
+        validate = sub.add_parser("itc2007-validate", help="按竞赛规则核对解文件：硬约束违反与各项软约束成本")
+        validate.add_argument("instance", help="实例文件 INSTANCE.ctt")
+        validate.add_argument("solution", help="解文件 SOLUTION.sol")
+        validate.add_argument("--details", action="store_true", help="列出每一处违反与成本")
+
+    def handle(self, *args, action: str, **options) -> None:
+        if action == "itc2007-validate":
+            self._validate(options["instance"], options["solution"], details=options["details"])
+        elif action == "itc2007":
+            self._itc(options)
+        else:
+            self._solve(options)
+
+    def _validate(self, instance: str, solution: str, *, details: bool) -> None:
+        try:
+            inst = itc.read_ctt(instance)
+            assignments, warnings = itc.read_solution(inst, solution)
+        except itc.CttError as exc:
+            raise CommandError(str(exc)) from None
+        for w in warnings:
+            self.stderr.write(f"警告：{w}")
+        ev = itc.evaluate(inst, assignments)
+        if details:
+            for m in ev.messages:
+                self.stdout.write(m)
+            self.stdout.write("")
+        for line in ev.lines():
+            self.stdout.write(line)
+        if not ev.feasible:
+            raise CommandError(f"解不可行：违反硬约束 {ev.hard} 处")
+
+    def _itc(self, options) -> None:
+        limit = _time_limit(options["time_limit"])
+        try:
+            inst = itc.read_ctt(options["instance"])
+            result = itc_solver.solve(
+                inst,
+                time_limit=limit,
+                workers=options["workers"],
+                seed=options["seed"],
+                log=lambda msg: self.stderr.write(msg),
+            )
+        except (itc.CttError, itc_solver.SolveError) as exc:
+            raise CommandError(str(exc)) from None
+        text = itc.format_solution(result.assignments)
+        if options["out"]:
+            Path(options["out"]).write_text(text, encoding="utf-8")
+            self.stderr.write(f"解已写入 {options['out']}")
+        else:
+            self.stdout.write(text, ending="")
+        for line in result.evaluation.lines():
+            self.stderr.write(line)
+        self.stderr.write(f"下界 {result.lower_bound}{'（已证明最优）' if result.proven_optimal else ''}")
+        for p in result.problems:
+            self.stderr.write(f"问题：{p}")
+        if not result.evaluation.feasible:
+            raise CommandError(f"没有排出完整的解：违反硬约束 {result.evaluation.hard} 处（见上）")
+
+    def _solve(self, options) -> None:
+        limit = _time_limit(options["time_limit"])
+        try:
+            prob = problem.load(options["problem"])
+        except problem.ProblemError as exc:
+            raise CommandError(str(exc)) from None
+        out = community.solve(prob, time_limit=limit, workers=options["workers"])
+        text = json.dumps(out.to_json(), ensure_ascii=False, indent=2) + "\n"
+        if options["out"]:
+            Path(options["out"]).write_text(text, encoding="utf-8")
+            self.stderr.write(f"课表已写入 {options['out']}")
+        else:
+            self.stdout.write(text, ending="")
+        for line in out.summary():
+            self.stderr.write(line)
