@@ -4,6 +4,7 @@ from linli.core import views
 
 app_name = "core"
 urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
     path("access-log/", views.access_log, name="access_log"),
     path("import/<slug:spec_name>/", views.import_upload, name="import_upload"),
     path("import/<slug:spec_name>/template.xlsx", views.import_template, name="import_template"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from linli.accounts.selectors import has_permission_anywhere
 from linli.accounts.web import selected_area_code, staff_required
@@ -15,6 +15,12 @@ from linli.core.exports import xlsx_response
 from linli.core.forms import ImportForm, add_service_error
 from linli.core.models import ImportBatch
 from linli.core.once import submit_once
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness for a load balancer and the benchmarks' baseline: no database, no session, no template."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")
 
 
 def _areas(request: HttpRequest, spec: imports.ImportSpec):

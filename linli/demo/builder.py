@@ -21,6 +21,7 @@ from linli.areas.services import area_create, areas_import_official
 from linli.core.errors import LinliError
 from linli.demo import places
 from linli.demo.college import cast_named, college_build
+from linli.demo.enrollment import enrollment_build
 from linli.demo.places import COMMUNITIES, PROXY, STAFF, Community
 from linli.demo.population import Family, plan_demo
 from linli.people import selectors as people_selectors
@@ -63,7 +64,8 @@ def demo_build(*, size: int = places.RESIDENTS_PER_COMMUNITY, seed: int = places
             _proxy_example(by=staff[places.WORKER_OF[places.XJQ.code]])
         today = dt.date.today()
         college_build(staff=staff, seed=seed, today=today, cast=cast)
-        points_demo(staff=staff, today=today)  # earning rules first: volunteering awards through them
+        points_demo(staff=staff, today=today)  # earning rules first: volunteering and attendance award through them
+        enrollment_build(staff=staff, seed=seed, today=today)
         volunteering_demo(staff=staff, today=today)
     residents, households = _counts()
     return DemoResult(built=built, residents=residents, households=households,
