@@ -112,6 +112,8 @@ CSRF_TRUSTED_ORIGINS = [o.strip() for o in (_env("LINLI_CSRF_TRUSTED_ORIGINS", "
 
 # console and memory are built in; a gateway app registers its own name (checked at start-up).
 LINLI_SMS_BACKEND: str = _env("LINLI_SMS_BACKEND") or "console"
+# The timetable solver runs in a background thread after the run is saved; inline (tests, the CLI) runs it at once.
+LINLI_TIMETABLE_INLINE = _bool("LINLI_TIMETABLE_INLINE", False)
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 (VAR_DIR / "static").mkdir(exist_ok=True)

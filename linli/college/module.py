@@ -19,6 +19,7 @@ def register_module() -> None:
                 MenuEntry("师资库", "college:teacher_list", "view_college"),
                 MenuEntry("场地", "college:venue_list", "view_college"),
                 MenuEntry("课程", "college:course_list", "view_college"),
+                MenuEntry("课表", "college:timetable", "view_college"),
             ),
             stats=(
                 Stat("待开班订单", stats.count_orders_waiting),

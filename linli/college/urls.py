@@ -80,3 +80,18 @@ urlpatterns += [
     path("sessions/<int:session_id>/close/", sessions.session_close, name="session_close"),
     path("sessions/<int:session_id>/cancel/", enrollment.session_cancel, name="session_cancel"),
 ]
+
+# The weekly timetable: the board, lock/move, runs and publishing, print and export (issue 5).
+from linli.college.views import timetable  # noqa: E402
+
+urlpatterns += [
+    path("timetable/", timetable.board_page, name="timetable"),
+    path("timetable/print/", timetable.board_print, name="timetable_print"),
+    path("timetable/export/", timetable.board_export, name="timetable_export"),
+    path("timetable/slots/<int:slot_id>/lock/", timetable.slot_lock, name="timetable_lock"),
+    path("timetable/slots/<int:slot_id>/move/", timetable.slot_move, name="timetable_move"),
+    path("timetable/runs/", timetable.run_list, name="timetable_runs"),
+    path("timetable/runs/new/", timetable.run_start, name="timetable_run_start"),
+    path("timetable/runs/<int:pk>/", timetable.run_detail, name="timetable_run"),
+    path("timetable/runs/<int:pk>/publish/", timetable.run_publish, name="timetable_publish"),
+]

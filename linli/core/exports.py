@@ -17,7 +17,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     # A cell beginning like a formula would run in the reader's Excel (CSV/formula injection).
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
@@ -38,13 +38,18 @@ def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_safe(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def xlsx_response(filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    response = HttpResponse(xlsx_bytes(title, headers, rows), content_type=XLSX_TYPE)
+    return xlsx_download(filename, xlsx_bytes(title, headers, rows))
+
+
+def xlsx_download(filename: str, data: bytes) -> HttpResponse:
+    """An .xlsx workbook built elsewhere (several sheets, say) as a download; cells through ``safe_cell``."""
+    response = HttpResponse(data, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
     return response
