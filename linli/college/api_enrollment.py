@@ -237,7 +237,7 @@ def attendance_detail(request: HttpRequest, session_id: SessionId):
 
 
 @router.post("/sessions/{session_id}/attendance", response=responses({200: AttendanceOut}, 400, 403, 404, 409),
-             summary="录入纸质签到表：到课、请假的报名编号，其余记为缺勤，并结束本次考勤")
+             summary="录入纸质签到表：到课、请假的报名编号，下课后其余记为缺勤并结束本次考勤（下课前只保存到课与请假）")
 def attendance_submit(request: HttpRequest, session_id: SessionId, payload: RosterIn):
     _require_manage_anywhere(request, "录入考勤")
     session = _session(request, session_id)

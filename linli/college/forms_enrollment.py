@@ -15,6 +15,8 @@ from linli.core.forms import set_choices
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+PRIORITY_CHOICES = [("", "无"), *PriorityGroup.choices]
+PRIORITY_FIELDS = ("priority_1", "priority_2", "priority_3")
 
 
 class PolicyForm(forms.Form):
@@ -29,14 +31,35 @@ class PolicyForm(forms.Form):
     max_age = forms.IntegerField(label="最高年龄", required=False)
     only_community = forms.BooleanField(label="仅限本社区居民", required=False)
     required_tag = forms.ChoiceField(label="仅限人群", required=False)
-    priorities = forms.MultipleChoiceField(
-        label="摇号优先顺序", required=False, choices=PriorityGroup.choices, widget=forms.CheckboxSelectMultiple,
-        help_text="勾选的人群按所列次序优先摇号，其余居民排在最后",
-    )
+    # The lottery's priority order, one select per place (a browser does not keep the order boxes were ticked).
+    priority_1 = forms.ChoiceField(label="摇号第一优先", required=False, choices=PRIORITY_CHOICES)
+    priority_2 = forms.ChoiceField(label="摇号第二优先", required=False, choices=PRIORITY_CHOICES)
+    priority_3 = forms.ChoiceField(label="摇号第三优先", required=False, choices=PRIORITY_CHOICES,
+                                   help_text="选中的人群按第一、第二、第三的次序优先摇号，其余居民排在最后")
 
     def __init__(self, *args, tags, **kwargs):
         super().__init__(*args, **kwargs)
         set_choices(self, "required_tag", [("", "不限")] + [(t.code, t.name) for t in tags])
+
+    @staticmethod
+    def priority_initial(priorities) -> dict[str, str]:
+        return {name: (list(priorities) + ["", "", ""])[i] for i, name in enumerate(PRIORITY_FIELDS)}
+
+    def clean(self):
+        data = super().clean() or {}
+        seen: dict[str, str] = {}
+        order: list[str] = []
+        for name in PRIORITY_FIELDS:
+            value = data.get(name) or ""
+            if not value:
+                continue
+            if value in seen:
+                self.add_error(name, f"“{PriorityGroup(value).label}”已选为{seen[value]}，不能重复")
+                continue
+            seen[value] = str(self.fields[name].label).removeprefix("摇号")
+            order.append(value)
+        data["priorities"] = order
+        return data
 
 
 class SlotForm(forms.Form):

@@ -1,8 +1,8 @@
 """The residents' college pages, under /m/college/ (beside the portal's phone pages)."""
 
-from django.urls import path
+from django.urls import include, path
 
-from linli.college.views import resident
+from linli.college.views import lottery_public, resident
 
 app_name = "resident_college"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("lead/", resident.lead, name="lead"),
     path("lead/<int:session_id>/", resident.roll_call, name="roll_call"),
     path("lead/<int:session_id>/card/", resident.roll_call_card, name="roll_call_card"),
+    path("lottery/", include(lottery_public.urlpatterns)),  # public, no login: the lottery's record
 ]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from linli.college.models import (
@@ -66,6 +67,14 @@ class CourseCard:
     may_cancel: bool = False
     cancel_label: str = ""
     notes: list[str] = field(default_factory=list)
+    # The lottery, open to checking: the seed's digest while applications are open, the
+    # resident's application number, and after the draw their place, the seed and the public record.
+    seed_hash: str = ""
+    application_no: int | None = None
+    draw_place: int | None = None
+    draw_result: str = ""
+    seed: str = ""
+    record_url: str = ""
 
 
 def _policy(course: Course) -> Any:
@@ -78,8 +87,10 @@ def _policy(course: Course) -> Any:
 def _window(course: Course, now: dt.datetime) -> tuple[str, str, str]:
     """(what the window says, action, button label) for someone without a place."""
     policy = _policy(course)
-    if course.status != CourseStatus.OPEN or policy is None:
+    if policy is None:
         return "报名还没开始，开放报名时会在这里显示", "", ""
+    if course.status not in (CourseStatus.PLANNED, CourseStatus.OPEN):
+        return f"课程{CourseStatus(course.status).label}", "", ""
     if now < policy.opens_at:
         return f"{day_time(policy.opens_at)} 开始报名", "", ""
     lottery = policy.mode == EnrollMode.LOTTERY
@@ -137,5 +148,26 @@ def course_cards(resident: Resident, *, at: dt.datetime | None = None) -> list[C
             elif e.status == EnrollmentStatus.APPLIED:
                 card.status_text = "已申请摇号"
                 card.may_cancel, card.cancel_label = open_to_cancel, "撤回申请"
+        _lottery(card, course, e)
         cards.append(card)
     return cards
+
+
+def _lottery(card: CourseCard, course: Course, e: Enrollment | None) -> None:
+    policy = _policy(course)
+    if policy is None or policy.mode != EnrollMode.LOTTERY:
+        return
+    draw = course.lottery if getattr(course, "drawn", False) else None
+    card.record_url = reverse("resident_college:lottery_public", args=[course.pk])
+    applied = e is not None and (e.status == EnrollmentStatus.APPLIED or (draw is not None and e.pk in draw.order))
+    if applied:
+        assert e is not None
+        card.application_no = e.pk
+    if draw is None:
+        card.seed_hash = policy.seed_hash
+        return
+    card.seed, card.seed_hash = draw.seed, policy.seed_hash
+    if e is not None and applied:
+        place = draw.order.index(e.pk) + 1
+        card.draw_place = place
+        card.draw_result = "中签" if place <= draw.seats else f"未中签，按摇号顺序候补（第 {place - draw.seats} 位）"

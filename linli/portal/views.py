@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
@@ -44,6 +46,18 @@ def _login_required(view):
     return wrapper
 
 
+_SITE_PATH = re.compile(r"/(?:[^/\\]|$)")
+
+
+def site_path(link: str) -> str:
+    """``link`` when it is a path on this site ("/" then neither "/" nor "\\": never another host,
+    not even protocol-relative like "//evil.com" or "/\\evil.com"), else ""."""
+    link = link or ""
+    if _SITE_PATH.match(link) and url_has_allowed_host_and_scheme(link, allowed_hosts=set()):
+        return link
+    return ""
+
+
 @_login_required
 def home(request: HttpRequest) -> HttpResponse:
     s = subject(request)
@@ -60,9 +74,8 @@ def notices_page(request: HttpRequest) -> HttpResponse:
     """The resident's messages, newest first; opening them marks them read."""
     s = subject(request)
     found = list(notices.notices_for(s.resident, limit=50)) if s.resident else []
-    # The link is a path on this site only.
     items = [{"pk": n.pk, "text": n.text, "created_at": n.created_at, "read_at": n.read_at,
-              "safe_link": n.link if n.link.startswith("/") and not n.link.startswith("//") else ""} for n in found]
+              "safe_link": site_path(n.link)} for n in found]
     if s.resident is not None:
         notices_services.notices_read(resident=s.resident)
     return _page(request, "portal/notices.html", "home", items=items)

@@ -105,6 +105,9 @@ class Enrollment(models.Model):
     queue_no = models.BigIntegerField("排队序号", default=0)  # waitlist order: arrival, or the lottery's rank
     group = models.CharField("摇号分组", max_length=16, blank=True)  # the PriorityGroup held at the draw
     offer_expires_at = models.DateTimeField("确认截止", null=True, blank=True)
+    # When the place became a seat (enrolled, drawn, or an offer confirmed): sessions before it
+    # are not the resident's to be absent from.
+    enrolled_at = models.DateTimeField("入座时间", null=True, blank=True)
     warned_at = models.DateTimeField("缺勤提醒时间", null=True, blank=True)
     created_at = models.DateTimeField("报名时间", auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

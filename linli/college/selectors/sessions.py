@@ -26,6 +26,7 @@ from linli.college.models import (
     Enrollment,
     EnrollmentStatus,
     Session,
+    SessionStatus,
 )
 from linli.people.models import Resident
 
@@ -150,6 +151,21 @@ def attendance_of(session: Session) -> list[tuple[Enrollment, Attendance | None]
     return [(e, records.get(e.pk)) for e in enrollments]
 
 
+AWAITING_ROSTER = "待补录：请录入纸质签到表"
+
+
+def is_awaiting_roster(session: Session, *, records: int, at: dt.datetime | None = None) -> bool:
+    """待补录: the session is over and still open, and nobody recorded anything for it (the daily
+    close leaves it so): the paper sign-in sheet is to be typed in. ``records``: its attendance count."""
+    now = at or timezone.now()
+    return (session.status == SessionStatus.SCHEDULED and session.closed_at is None and session.ends_at <= now
+            and records == 0)
+
+
+def awaiting_roster(session: Session, *, at: dt.datetime | None = None) -> bool:
+    return is_awaiting_roster(session, records=Attendance.objects.filter(session=session).count(), at=at)
+
+
 @dataclass(frozen=True)
 class SessionSummary:
     session: Session
@@ -157,6 +173,7 @@ class SessionSummary:
     absent: int
     excused: int
     enrolled: int  # closed: the records made at the close (everyone enrolled then); open: enrolled now
+    records: int = 0  # attendance records of the session (0 and over and open: 待补录)
 
     @property
     def rate(self) -> float | None:
@@ -172,5 +189,5 @@ def course_attendance_summary(course: Course) -> list[SessionSummary]:
                           n_excused=_count(AttendanceStatus.EXCUSED), n_records=Count("attendance"))
                 .order_by("starts_at", "pk"))
     return [SessionSummary(session=s, present=s.n_present, absent=s.n_absent, excused=s.n_excused,
-                           enrolled=s.n_records if s.closed_at else enrolled_now)
+                           enrolled=s.n_records if s.closed_at else enrolled_now, records=s.n_records)
             for s in sessions]

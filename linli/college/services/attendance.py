@@ -11,15 +11,25 @@ When each way is open (local times, the session's own):
 | roll_call | leader, teacher, staff | 30 min before the start | 24 h after the end |
 | roster (paper sheet typed in) | staff with MANAGE_COLLEGE | the start | any time |
 
+Roll call (or the roster) before the session's end saves the ticks only (present/excused): nobody
+is marked absent, the session is not closed and the absence rule does not run, so a late
+arrival's card scan still counts. From the end on it records the rest absent and closes; a
+session is closed (by hand or by the daily close) only from its end.
+
 Nothing is recorded for a cancelled session, or before its window opens. Only ENROLLED residents
 are checked in (not the waitlisted, nor an offer still to confirm). Each new PRESENT earns the
 community's 参加课程一次 points; without a rule (or over a cap, or an archived resident) the
 attendance stands and the reason is logged.
 
-Closing a session marks everyone without a record absent and applies the community's repeated-
-absence rule: consecutive ABSENT records over the course's closed sessions, newest first; EXCUSED
-(请假) neither counts nor breaks the run; PRESENT, or a closed session without a record for the
-enrollment (before they joined), ends it. At ``absence_warn_after`` the resident is reminded (once
+Closing a session marks everyone without a record absent (except whoever took their seat after
+the session's start: ``Enrollment.enrolled_at`` later than ``starts_at``; NULL means seated from the
+start) and applies the community's repeated-absence rule: consecutive ABSENT records over the
+course's closed sessions, newest first; sessions that started before the enrollment's seat are
+ignored; EXCUSED (请假) neither counts nor breaks the run; PRESENT, or a closed session without a
+record for the enrollment, ends it.
+
+The daily close (``sessions_close_due``) leaves a session nobody recorded anything for open: it is
+待补录, waiting for the paper sheet to be typed in (the roster), and no absence is written for it. At ``absence_warn_after`` the resident is reminded (once
 per run: exactly at that count); at ``absence_release_after`` the seat is released to the waitlist.
 """
 
@@ -32,6 +42,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from linli.accounts.roles import Perm
@@ -200,7 +211,10 @@ def _ids(raw: Iterable[Any], field: str, label: str) -> set[int]:
 def roll_call_submit(*, by: Any, session: Session, present: Iterable[int], excused: Iterable[int] = (),
                      method: str = "roll_call", at: dt.datetime | None = None) -> Session:
     """Record the whole roster at once (enrollment ids present / excused; the rest absent) and close
-    the session: roll call on the leader's phone, or the paper roster typed in later (method roster)."""
+    the session: roll call on the leader's phone, or the paper roster typed in later (method roster).
+
+    Before the session's end only the present/excused ticks are saved (no absents, no close, no
+    absence rule); the returned session's ``closed_at`` says whether it was closed."""
     if method == AttendanceMethod.ROSTER:
         if not has_permission(by, Perm.MANAGE_COLLEGE, session.course.area_id):
             raise forbidden("按纸质签到表补录考勤")
@@ -223,10 +237,18 @@ def roll_call_submit(*, by: Any, session: Session, present: Iterable[int], excus
         if unknown:
             raise invalid(field, label, f"报名编号 {unknown[0]} 不是“{session.course.title}”已报名的学员")
     records = {a.enrollment_id: a for a in Attendance.objects.filter(session=session)}
+    # Before the end only the ticks are saved: whoever is not ticked yet may still come.
+    over = now >= session.ends_at
     changed: dict[str, int] = defaultdict(int)
     for pk, enrollment in enrolled.items():
-        status = (AttendanceStatus.PRESENT if pk in present_ids
-                  else AttendanceStatus.EXCUSED if pk in excused_ids else AttendanceStatus.ABSENT)
+        if pk in present_ids:
+            status = AttendanceStatus.PRESENT
+        elif pk in excused_ids:
+            status = AttendanceStatus.EXCUSED
+        elif over and not _seated_after(enrollment, session):
+            status = AttendanceStatus.ABSENT
+        else:
+            continue
         record = records.get(pk)
         if record is not None and (record.status == AttendanceStatus.PRESENT or record.status == status):
             continue  # present stays present (a scan, an earlier roll call); unchanged stays
@@ -241,13 +263,16 @@ def roll_call_submit(*, by: Any, session: Session, present: Iterable[int], excus
             _award_attendance(record, session, enrollment.resident)
     audit_record(actor=by, action="college.roll_call", target=session, area_code=session.course.area_id,
                  data={"method": method, "present": sorted(present_ids), "excused": sorted(excused_ids),
-                       "changed": dict(changed)})
+                       "changed": dict(changed), "closes": over})
+    if not over:
+        return session
     return _close(by=by, session=session, now=now, method=method)
 
 
 @transaction.atomic
 def session_close(*, by: Any, session: Session, at: dt.datetime | None = None) -> Session:
-    """Mark everyone without a record absent, apply the repeated-absence rule, award the teacher."""
+    """Mark everyone without a record absent, apply the repeated-absence rule, award the teacher.
+    Only from the session's end."""
     if by is not None and not can_take_attendance(by, session):
         raise forbidden("结束这节课的考勤")
     now = at or timezone.now()
@@ -256,15 +281,19 @@ def session_close(*, by: Any, session: Session, at: dt.datetime | None = None) -
         raise _closed("本次课已停课")
     if now < session.starts_at:
         raise _closed(f"本次课还没开始（{_day_time(session.starts_at)}），不能结束考勤")
+    if now < session.ends_at:
+        raise _closed(f"本次课 {_hm(session.ends_at)} 下课，下课后才能结束考勤（还没到的可能迟到）")
     return _close(by=by, session=session, now=now, method=AttendanceMethod.ROLL_CALL)
 
 
 def _close(*, by: Any, session: Session, now: dt.datetime, method: str) -> Session:
-    """The session is locked by the caller. Absents are written every time (a late enrollment, a
-    correction); the absence rule runs and the close is recorded only the first time."""
+    """The session is locked by the caller. Absents are written every time (a correction), but not
+    for whoever took their seat after the start; the absence rule runs and the close is recorded
+    only the first time."""
     course = session.course
     recorder = by if by is not None else _system_recorder(session)
     missing = (Enrollment.objects.filter(course=course, status=EnrollmentStatus.ENROLLED)
+               .filter(Q(enrolled_at__isnull=True) | Q(enrolled_at__lte=session.starts_at))
                .exclude(attendance__session=session).order_by("pk"))
     Attendance.objects.bulk_create([
         Attendance(session=session, enrollment=e, status=AttendanceStatus.ABSENT, method=method, recorded_by=recorder,
@@ -286,6 +315,11 @@ def _close(*, by: Any, session: Session, now: dt.datetime, method: str) -> Sessi
     return session
 
 
+def _seated_after(enrollment: Enrollment, session: Session) -> bool:
+    """Took the seat after the session had started: not theirs to be absent from (NULL: from the start)."""
+    return enrollment.enrolled_at is not None and enrollment.enrolled_at > session.starts_at
+
+
 def _system_recorder(session: Session) -> Any:
     """Who is written as recording an automatic close: nobody when the model allows it, else the
     worker who set the course up (Attendance.recorded_by is required)."""
@@ -304,21 +338,26 @@ def _settings(community_code: str) -> tuple[int, int]:
 
 
 def absence_runs(course_id: int, enrollment_ids: Iterable[int]) -> dict[int, int]:
-    """Each enrollment's consecutive absences over the course's closed sessions, newest first."""
+    """Each enrollment's consecutive absences over the course's closed sessions, newest first
+    (sessions that started before the enrollment's ``enrolled_at`` are ignored)."""
     ids = list(enrollment_ids)
     runs = dict.fromkeys(ids, 0)
     if not ids:
         return runs
     closed = list(Session.objects.filter(course_id=course_id, closed_at__isnull=False,
                                          status=SessionStatus.SCHEDULED)
-                  .order_by("-starts_at").values_list("pk", flat=True))
+                  .order_by("-starts_at", "-pk").values_list("pk", "starts_at"))
+    seated = dict(Enrollment.objects.filter(pk__in=ids).values_list("pk", "enrolled_at"))
     marks: dict[tuple[int, int], str] = {
         (a["session_id"], a["enrollment_id"]): a["status"]
-        for a in Attendance.objects.filter(session_id__in=closed, enrollment_id__in=ids)
+        for a in Attendance.objects.filter(session_id__in=[pk for pk, _ in closed], enrollment_id__in=ids)
         .values("session_id", "enrollment_id", "status")
     }
     for eid in ids:
-        for sid in closed:
+        since = seated.get(eid)
+        for sid, starts_at in closed:
+            if since is not None and since > starts_at:
+                continue  # before their seat: not theirs to miss
             status = marks.get((sid, eid))
             if status == AttendanceStatus.EXCUSED:
                 continue
@@ -359,19 +398,27 @@ def _absence_rule(*, by: Any, session: Session, now: dt.datetime) -> None:
 
 
 def sessions_close_due(*, at: dt.datetime | None = None) -> int:
-    """Close every session that ended more than a day ago and is still open (run daily)."""
+    """Close every session that ended more than a day ago and is still open (run daily).
+
+    A session nobody recorded anything for is left open (待补录: the paper sheet is still to be
+    typed in): no absences, no absence rule."""
     now = at or timezone.now()
     due = list(Session.objects.filter(status=SessionStatus.SCHEDULED, closed_at__isnull=True,
-                                      ends_at__lt=now - LATE_ROLL_CALL).order_by("starts_at", "pk")
+                                      ends_at__lt=now - LATE_ROLL_CALL)
+               .filter(Exists(Attendance.objects.filter(session=OuterRef("pk")))).order_by("starts_at", "pk")
                .values_list("pk", flat=True))
     closed = 0
     for pk in due:
         try:
             with transaction.atomic():
                 session = _locked_session(Session(pk=pk))
-                if session.closed_at is None and session.status == SessionStatus.SCHEDULED:
-                    _close(by=None, session=session, now=now, method=AttendanceMethod.ROLL_CALL)
-                    closed += 1
+                if session.closed_at is not None or session.status != SessionStatus.SCHEDULED:
+                    continue
+                if not Attendance.objects.filter(session=session).exists():
+                    log.info("课次 %s 没有任何考勤记录，待补录纸质签到表，暂不结束", pk)
+                    continue
+                _close(by=None, session=session, now=now, method=AttendanceMethod.ROLL_CALL)
+                closed += 1
         except LinliError:  # one course's trouble does not stop the others
             log.exception("课次 %s 自动结束考勤失败", pk)
     return closed

@@ -12,8 +12,22 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
-from linli.college.models import ClassOrder, Club, Course, CourseStatus, Feature, Teacher, Venue
+from linli.college.models import (
+    SEATED_STATUSES,
+    ClassOrder,
+    Club,
+    Course,
+    CourseStatus,
+    Enrollment,
+    EnrollmentPolicy,
+    Feature,
+    Session,
+    SessionStatus,
+    Teacher,
+    Venue,
+)
 from linli.college.selectors.teachers import teachers_usable
 from linli.college.selectors.venues import venues_usable
 from linli.college.services import common
@@ -150,6 +164,15 @@ def course_update(
     fields = _fields(title=title, term=term, capacity=capacity, starts_on=starts_on, ends_on=ends_on,
                      sessions_per_week=sessions_per_week, session_minutes=session_minutes,
                      needed_features=needed_features, description=description)
+    # The capacity is the seat rule's bound: change it under the seat lock (the course's enrollment
+    # policy row, as every enrollment write does), never below the seats taken, and when it grows
+    # offer the new seats to the waitlist at once.
+    policy = EnrollmentPolicy.objects.select_for_update().filter(course_id=course.pk).first()
+    if policy is not None and fields["capacity"] != course.capacity:
+        seated = Enrollment.objects.filter(course_id=course.pk, status__in=SEATED_STATUSES).count()
+        if fields["capacity"] < seated:
+            raise invalid("capacity", "名额", f"已有 {seated} 人报名，名额不能少于 {seated}")
+    grew = fields["capacity"] > course.capacity
     # A teacher or venue kept as it was is not checked again: one that has since left stays on record.
     if getattr(teacher, "pk", None) != course.teacher_id:
         check_teacher(course.area_id, teacher)
@@ -164,6 +187,10 @@ def course_update(
     course.save()
     audit_record(actor=by, action="college.course_update", target=course, area_code=course.area_id,
                  data={"fields": changed})
+    if policy is not None and grew:
+        from linli.college.services.enrollment import waitlist_promote
+
+        waitlist_promote(course=course)
     return course
 
 
@@ -189,4 +216,12 @@ def course_status_set(*, by: Any, course: Course, status: str, reason: str = "")
     course.save(update_fields=["status"])
     audit_record(actor=by, action="college.course_status", target=course, area_code=course.area_id,
                  data={"from": before, "to": status, "reason": reason})
+    if status == CourseStatus.CANCELLED:
+        # Nobody keeps a place in a cancelled course, and none of its classes will meet.
+        from linli.college.services.enrollment import enrollments_end_for_course
+
+        now = timezone.now()
+        enrollments_end_for_course(by=by, course=course, reason=reason, at=now)
+        Session.objects.filter(course_id=course.pk, status=SessionStatus.SCHEDULED, starts_at__gt=now).update(
+            status=SessionStatus.CANCELLED, cancel_reason=f"课程已取消：{reason}"[:200])
     return course

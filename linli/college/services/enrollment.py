@@ -55,6 +55,7 @@ COURSES_LINK = "/m/courses/"
 ALONE_TAG = "elder_alone"  # people.Tag 独居老人
 DEFAULT_MAX_PER_TERM = 3
 STATUS_LABELS = dict(EnrollmentStatus.choices)
+LIVE_COURSE = (CourseStatus.PLANNED, CourseStatus.OPEN)  # a place in any other course holds nothing
 
 
 # --- small helpers -----------------------------------------------------------------------------
@@ -78,8 +79,11 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60 % 24:02d}:{minutes % 60:02d}"
 
 
-def _locked_policy(course: Course) -> EnrollmentPolicy:
-    policy = EnrollmentPolicy.objects.select_for_update().filter(course_id=course.pk).first()
+def _locked_policy(course: Course, *, with_course: bool = False) -> EnrollmentPolicy:
+    """The seat lock. ``with_course``: the course's row as it is now comes along (not locked)."""
+    qs = EnrollmentPolicy.objects.filter(course_id=course.pk)
+    qs = qs.select_related("course").select_for_update(of=("self",)) if with_course else qs.select_for_update()
+    policy = qs.first()
     if policy is None:
         raise LinliError(CollegeErrorCode.ENROLL_CLOSED, f"“{course.title}”还没有开放报名")
     return policy
@@ -98,7 +102,7 @@ def _locked_enrollment(enrollment: Enrollment) -> Enrollment:
 def _copy(target: Enrollment, source: Enrollment) -> Enrollment:
     """Bring the caller's object up to date (they hold it, and pass it on to pages)."""
     for field in ("status", "queue_no", "offer_expires_at", "ended_at", "ended_by_id", "end_reason", "updated_at",
-                  "group", "channel", "by_id"):
+                  "group", "channel", "by_id", "enrolled_at"):
         setattr(target, field, getattr(source, field))
     return target
 
@@ -236,9 +240,16 @@ def policy_set(*, by: Any, course: Course, mode: str, opens_at: dt.datetime, clo
         raise LinliError(CollegeErrorCode.STATUS,
                          f"“{course.title}”已有人报名，不能再改报名方式（现为{EnrollMode(policy.mode).label}）",
                          field="mode")
-    elif policy.mode == EnrollMode.LOTTERY and LotteryDraw.objects.filter(course_id=course.pk).exists() and (
-            list(groups) != list(policy.priorities)):
-        raise LinliError(CollegeErrorCode.STATUS, f"“{course.title}”已经摇号，不能再改优先顺序", field="priorities")
+    elif LotteryDraw.objects.filter(course_id=course.pk).exists():
+        # The draw closed the window for good: reopening it would take applications nobody draws.
+        if list(groups) != list(policy.priorities):
+            raise LinliError(CollegeErrorCode.STATUS, f"“{course.title}”已经摇号，不能再改优先顺序", field="priorities")
+        if opens != policy.opens_at:
+            raise LinliError(CollegeErrorCode.STATUS, f"“{course.title}”已经摇号，不能再改报名开始时间", field="opens_at")
+        if closes != policy.closes_at:
+            raise LinliError(CollegeErrorCode.STATUS,
+                             f"“{course.title}”已于 {local_text(policy.closes_at)} 截止申请并已摇号，不能再改报名截止时间",
+                             field="closes_at")
     policy.mode = mode
     policy.opens_at = opens
     policy.closes_at = closes
@@ -264,7 +275,7 @@ def policy_set(*, by: Any, course: Course, mode: str, opens_at: dt.datetime, clo
 
 
 def _refuse_window(course: Course, policy: EnrollmentPolicy, now: dt.datetime) -> None:
-    if course.status not in (CourseStatus.PLANNED, CourseStatus.OPEN):
+    if course.status not in LIVE_COURSE:
         raise LinliError(CollegeErrorCode.ENROLL_CLOSED, f"“{course.title}”{CourseStatus(course.status).label}，不能报名")
     if now < policy.opens_at:
         raise LinliError(CollegeErrorCode.ENROLL_CLOSED, f"“{course.title}”报名将于 {local_text(policy.opens_at)} 开始")
@@ -348,16 +359,33 @@ def enrollment_create(*, by: Any, course: Course, resident: Resident, at: dt.dat
         raise LinliError(CollegeErrorCode.ENROLL_CLOSED, f"“{course.title}”还没有开放报名")
     if resident.archived_at:
         raise LinliError(CollegeErrorCode.ENROLL_LIMIT, f"{resident.name} 的居民登记已注销，不能报名")
-    _refuse_window(course, policy, now)
-    held = list(Enrollment.objects.filter(resident_id=resident.pk, status__in=ACTIVE_STATUSES)
+    _refuse_window(course, policy, now)  # the quick answer; asked again under the lock below
+    _refuse_limits(course, policy, resident, now)
+    # The resident's row is the lock of their own places: two enrollments of one resident in two
+    # courses at once are taken one after the other, so the term's maximum and the clash check
+    # below see each other. (Lock order everywhere: resident, then the course's policy.)
+    list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk", flat=True))
+    held = list(Enrollment.objects.filter(resident_id=resident.pk, status__in=ACTIVE_STATUSES,
+                                          course__status__in=LIVE_COURSE)
                 .select_related("course").only("pk", "status", "queue_no", "course_id", "course__title",
                                                "course__term", "course__starts_on", "course__ends_on",
                                                "course__session_minutes"))
     _refuse_held(course, resident, held)
-    _refuse_limits(course, policy, resident, now)
 
     # Under the seat lock from here to the commit: keep it short.
-    policy = _locked_policy(course)
+    policy = _locked_policy(course, with_course=True)
+    # Asked again now that nobody can change them: the window (moved, or closed while we waited),
+    # the course's status (cancelled meanwhile), and whether the lottery has been drawn.
+    course.status = policy.course.status
+    _refuse_window(course, policy, now)
+    if policy.mode == EnrollMode.LOTTERY:
+        if LotteryDraw.objects.filter(course_id=course.pk).exists():
+            raise LinliError(CollegeErrorCode.ENROLL_CLOSED, f"“{course.title}”已经摇号，不能再申请")
+        if Enrollment.objects.filter(course_id=course.pk, resident_id=resident.pk,
+                                     status=EnrollmentStatus.CANCELLED).exists():
+            # Else a withdrawn application could be made again and again for a better number.
+            raise LinliError(CollegeErrorCode.ENROLL_DUPLICATE,
+                             f"{resident.name} 已撤回过“{course.title}”的申请，撤回后不能再次申请本次摇号", status=409)
     state = _course_state(course, resident, now)
     if state["mine"]:  # the same request twice at once: the second waited for the lock
         e = Enrollment.objects.filter(course_id=course.pk, resident_id=resident.pk, status__in=ACTIVE_STATUSES).first()
@@ -374,7 +402,8 @@ def enrollment_create(*, by: Any, course: Course, resident: Resident, at: dt.dat
             seated = Enrollment.objects.filter(course_id=course.pk, status__in=SEATED_STATUSES).count()
         status = EnrollmentStatus.ENROLLED if seated < course.capacity else EnrollmentStatus.WAITLISTED
     enrollment = Enrollment.objects.create(course=course, resident=resident, status=status, channel=channel, by=by,
-                                           queue_no=(state["last"] or 0) + 1)
+                                           queue_no=(state["last"] or 0) + 1,
+                                           enrolled_at=now if status == EnrollmentStatus.ENROLLED else None)
     _audit(by, "enrollment_create", enrollment, course, channel=channel, queue_no=enrollment.queue_no)
     return enrollment
 
@@ -419,6 +448,8 @@ def waitlist_promote(*, course: Course, at: dt.datetime | None = None) -> list[E
     promoted resident by SMS and in-page message with the time to confirm."""
     now = _now(at)
     policy = _locked_policy(course)  # already held by the caller: taking it again costs nothing
+    if Course.objects.filter(pk=course.pk).values_list("status", flat=True).get() not in LIVE_COURSE:
+        return []  # an ended or cancelled course offers nobody a seat
     seated = Enrollment.objects.filter(course_id=course.pk, status__in=SEATED_STATUSES).count()
     free = course.capacity - seated
     if free <= 0:
@@ -503,13 +534,17 @@ def offer_confirm(*, by: Any, enrollment: Enrollment, at: dt.datetime | None = N
         course = e.course
         channel = channel_of(by, course, e.resident)
         _refuse_inactive(e, course, (EnrollmentStatus.OFFERED,), "确认候补名额")
+        if course.status not in LIVE_COURSE:
+            raise LinliError(CollegeErrorCode.STATUS,
+                             f"“{course.title}”{CourseStatus(course.status).label}，不能再确认候补名额", status=409)
         expired = e.offer_expires_at is not None and now >= e.offer_expires_at
         if expired:
             _offer_expire_one(e, now)
         else:
             e.status = EnrollmentStatus.ENROLLED
             e.offer_expires_at = None
-            e.save(update_fields=["status", "offer_expires_at", "updated_at"])
+            e.enrolled_at = now
+            e.save(update_fields=["status", "offer_expires_at", "enrolled_at", "updated_at"])
             _audit(by, "offer_confirm", e, course, channel=channel)
     if expired:
         assert e.offer_expires_at is not None
@@ -610,9 +645,10 @@ def _set_drawn(rows: list[Enrollment], now: dt.datetime) -> None:
             cursor.execute(
                 f"WITH drawn (id, queue_no, status, grp) AS (VALUES {values}) "
                 f"UPDATE {table} SET {qn('status')} = drawn.status, {qn('queue_no')} = CAST(drawn.queue_no AS BIGINT), "
-                f"{qn('group')} = drawn.grp, {qn('updated_at')} = %s "
+                f"{qn('group')} = drawn.grp, {qn('updated_at')} = %s, "
+                f"{qn('enrolled_at')} = CASE WHEN drawn.status = %s THEN %s ELSE NULL END "
                 f"FROM drawn WHERE {table}.{qn('id')} = CAST(drawn.id AS BIGINT)",
-                [*params, now])
+                [*params, now, str(EnrollmentStatus.ENROLLED), now])
 
 
 @transaction.atomic
@@ -646,6 +682,7 @@ def lottery_draw(*, by: Any, course: Course, at: dt.datetime | None = None) -> L
         e.queue_no = rank
         e.group = ranks[e.pk][1]
         e.updated_at = now
+        e.enrolled_at = now if rank <= seats else None
         if rank <= seats:
             winners.append(e.pk)
     _set_drawn(applicants, now)
@@ -669,3 +706,27 @@ def lottery_draw(*, by: Any, course: Course, at: dt.datetime | None = None) -> L
                                       "有空位时会通知您。", False))
     notices_send_many(notes)
     return draw
+
+
+def enrollments_end_for_course(*, by: Any, course: Course, reason: str, at: dt.datetime | None = None) -> int:
+    """The course is cancelled: every active place ends (CANCELLED, “课程已取消”), and each resident is told.
+    Called by ``courses.course_status_set`` inside its transaction; takes the seat lock."""
+    now = _now(at)
+    EnrollmentPolicy.objects.select_for_update().filter(course_id=course.pk).first()
+    rows = list(Enrollment.objects.filter(course_id=course.pk, status__in=ACTIVE_STATUSES).select_related("resident"))
+    why = f"课程已取消（{reason}）" if reason else "课程已取消"
+    before = {e.pk: str(e.status) for e in rows}
+    for e in rows:
+        e.status = EnrollmentStatus.CANCELLED
+        e.ended_at = now
+        e.ended_by = by if getattr(by, "pk", None) else None
+        e.end_reason = why[:200]
+        e.offer_expires_at = None
+        e.updated_at = now
+    if rows:
+        Enrollment.objects.bulk_update(rows, ["status", "ended_at", "ended_by", "end_reason", "offer_expires_at",
+                                              "updated_at"])
+        for e in rows:
+            _audit(by, "enrollment_cancel", e, course, before=before[e.pk], channel=EnrollChannel.DESK, reason=why)
+        notices_send_many((e.resident, f"很抱歉，“{course.title}”{why}，您的报名已随之取消。", True) for e in rows)
+    return len(rows)

@@ -71,7 +71,8 @@ def test_a_resident_enrolls_on_the_phone_and_the_leader_ticks_them_present(perso
     mine = Enrollment.objects.get(course=course, resident=me)
     assert mine.status == EnrollmentStatus.ENROLLED
 
-    # The club leader, on another phone: 首页 → 点名 → tick → 提交 → 到 1 人.
+    # The club leader, on another phone, during the class: 首页 → 点名 → tick → 保存签到 → 已到 1 人
+    # (nobody is marked absent before the end).
     lead = browser_session(**PHONE)
     _log_in_by_code(lead, leader.phone)
     lead.page.locator("#lead-link").tap()
@@ -84,9 +85,10 @@ def test_a_resident_enrolls_on_the_phone_and_the_leader_ticks_them_present(perso
     lead.page.locator(toggle).tap()
     assert lead.page.locator(f"{toggle} input").is_checked()
     lead.screenshot("roll-call")
+    assert "保存签到" in lead.page.inner_text("#roll-call button[type=submit]")
     lead.page.locator("#roll-call button[type=submit]").tap()
     lead.page.wait_for_selector("#roll-summary")
-    assert "到 1 人" in lead.page.inner_text("#roll-summary")
+    assert "已到 1 人" in lead.page.inner_text("#roll-summary")
     lead.screenshot("summary")
     record = Attendance.objects.get(session=lesson, enrollment=mine)
     assert (record.status, record.method, record.recorded_by_id) == (AttendanceStatus.PRESENT, "roll_call",

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from linli.college.models import ACTIVE_STATUSES, SEATED_STATUSES, Enrollment, EnrollmentStatus
+from linli.college.models import ACTIVE_STATUSES, SEATED_STATUSES, Course, Enrollment, EnrollmentStatus
+from linli.college.services import courses as course_svc
 from linli.college.services import enrollment as svc
 from linli.college.tests.enroll_kit import NOW, open_course, residents
 from linli.core.errors import LinliError
@@ -43,6 +44,7 @@ def test_seats_and_waitlist_stay_consistent_under_random_operations(personas):
             self.atomic.__enter__()
             self.now = NOW
             self.created: set[int] = set()
+            course.refresh_from_db()  # the capacity of the last example was rolled back with it
 
         def teardown(self):
             transaction.set_rollback(True)
@@ -109,13 +111,34 @@ def test_seats_and_waitlist_stay_consistent_under_random_operations(personas):
                 self._quiet(lambda: svc.enrollment_release(by=p.xjq_worker, enrollment=e, reason="连续缺勤 3 次",
                                                            at=self.now))
 
+        @rule(capacity=st.integers(1, CAPACITY + 2))
+        def resize(self, capacity):
+            # A worker changes the course's capacity: never below the seats taken, new seats offered at once.
+            def go():
+                with time_machine.travel(self.now, tick=False):  # course_update takes no ``at``: its clock is now
+                    self._resize(capacity)
+
+            seated, old = sum(e.status in SEATED_STATUSES for e in self._rows()), course.capacity
+            self._quiet(go)
+            course.refresh_from_db()
+            assert course.capacity == (capacity if capacity >= seated else old)
+
+        def _resize(self, capacity):
+            course_svc.course_update(
+                by=p.xjq_worker, course=Course.objects.get(pk=course.pk), title=course.title, term=course.term,
+                capacity=capacity, starts_on=course.starts_on, ends_on=course.ends_on,
+                sessions_per_week=course.sessions_per_week, session_minutes=course.session_minutes,
+                teacher=course.teacher, venue=course.venue, needed_features=course.needed_features,
+                description=course.description)
+
         @invariant()
         def consistent(self):
             rows = self._rows()
             seated = sum(e.status in SEATED_STATUSES for e in rows)
             waiting = sum(e.status == S.WAITLISTED for e in rows)
-            assert seated <= CAPACITY
-            assert not (waiting and seated < CAPACITY), "a free seat while someone waits"
+            capacity = Course.objects.get(pk=course.pk).capacity
+            assert seated <= capacity
+            assert not (waiting and seated < capacity), "a free seat while someone waits"
             assert len({e.queue_no for e in rows}) == len(rows), "two enrollments share a queue place"
             assert {e.pk for e in rows} == self.created, "an enrollment vanished or appeared"
             assert all(e.status in S.values for e in rows)

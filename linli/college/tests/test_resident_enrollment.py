@@ -404,6 +404,14 @@ def test_the_leader_calls_the_roll_on_the_phone(personas, lesson):
         url = f"/m/college/lead/{lesson['session'].pk}/"
         page = leader.get(url).content.decode()
         assert f'value="{lesson["mine"].pk}"' in page and f'value="{absent.pk}"' in page
+        assert "保存签到（下课后再提交点名，没到的记缺勤）" in page
+        response = leader.post(url, {"present": [lesson["mine"].pk]}, follow=True)
+        # During the class only the ticks are saved: the other one may still come.
+        assert "已保存签到：到 1 人" in response.content.decode()
+        assert dict(Attendance.objects.values_list("enrollment_id", "status")) == {lesson["mine"].pk: "present"}
+    with time_machine.travel(local(DEC1, 10, 40), tick=False):  # after the end: the roll call closes
+        leader = login(lesson["leader"].user)
+        assert "提交点名（没勾的记缺勤）" in leader.get(url).content.decode()
         response = leader.post(url, {"present": [lesson["mine"].pk]}, follow=True)
     html = response.content.decode()
     assert "到 1 人，缺 1 人" in html

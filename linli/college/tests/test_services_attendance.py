@@ -251,16 +251,16 @@ def test_roll_call_records_everyone_and_closes_the_session(c, rule):
     e1, e2, e3 = c.enrollments
     services.attendance_scan(by=c.students[2].user, token=c.session.checkin_token, resident=None, at=local(DEC1, 9))
     s = services.roll_call_submit(by=c.leader, session=c.session, present=[e1.pk], excused=[str(e2.pk)],
-                                  at=local(DEC1, 9, 40))
+                                  at=local(DEC1, 10, 40))
     assert marks(s) == {e1.pk: ("present", "roll_call"), e2.pk: ("excused", "roll_call"),
                         e3.pk: ("present", "self_scan")}  # left off the list, but scanned: stays present
-    assert (s.closed_at, s.closed_by) == (local(DEC1, 9, 40), c.leader)
+    assert (s.closed_at, s.closed_by) == (local(DEC1, 10, 40), c.leader)
     assert awards("class_attended") == 2 and awards("session_taught") == 1
     # A correction later the same day: the excused one came after all; nothing is given twice.
     services.roll_call_submit(by=c.teacher, session=c.session, present=[e1.pk, e2.pk], at=local(DEC1, 12))
     assert marks(s)[e2.pk] == ("present", "roll_call")
     assert awards("class_attended") == 3 and awards("session_taught") == 1
-    assert Session.objects.get(pk=s.pk).closed_at == local(DEC1, 9, 40)
+    assert Session.objects.get(pk=s.pk).closed_at == local(DEC1, 10, 40)
 
 
 def test_roll_call_marks_the_rest_absent(c):
@@ -338,17 +338,17 @@ def test_repeated_absence_warns_then_releases_the_seat_to_the_waitlist(c):
     waiting.queue_no = 1
     waiting.save()
     weeks = _weeks(c, 4)
-    services.roll_call_submit(by=c.leader, session=weeks[0], present=[present.pk], at=local(DEC1, 10))
+    services.roll_call_submit(by=c.leader, session=weeks[0], present=[present.pk], at=local(DEC1, 10, 40))
     assert not Notice.objects.exists()
     services.roll_call_submit(by=c.leader, session=weeks[1], present=[present.pk], excused=[excused.pk],
-                              at=local(DEC1 + dt.timedelta(weeks=1), 10))
+                              at=local(DEC1 + dt.timedelta(weeks=1), 10, 40))
     away.refresh_from_db()
-    assert away.warned_at == local(DEC1 + dt.timedelta(weeks=1), 10)
+    assert away.warned_at == local(DEC1 + dt.timedelta(weeks=1), 10, 40)
     assert list(Notice.objects.values_list("resident_id", "text")) == [
         (away.resident_id, "您已连续 2 次没来上“太极拳”，再缺 1 次名额将让给候补的邻居。")]
     # 请假 neither counts nor breaks a run: the excused one has 1 absence, then an excuse.
     services.roll_call_submit(by=c.leader, session=weeks[2], present=[present.pk],
-                              at=local(DEC1 + dt.timedelta(weeks=2), 10))
+                              at=local(DEC1 + dt.timedelta(weeks=2), 10, 40))
     away.refresh_from_db()
     excused.refresh_from_db()
     assert away.status == "released" and "连续缺勤 3 次" in away.end_reason
@@ -357,7 +357,7 @@ def test_repeated_absence_warns_then_releases_the_seat_to_the_waitlist(c):
     assert waiting.status == "offered"  # the freed seat went down the waitlist (H1's enrollment_release)
     # Released: not on the next roll call.
     s = services.roll_call_submit(by=c.leader, session=weeks[3], present=[present.pk, excused.pk],
-                                  at=local(DEC1 + dt.timedelta(weeks=3), 10))
+                                  at=local(DEC1 + dt.timedelta(weeks=3), 10, 40))
     assert away.pk not in marks(s)
 
 
@@ -365,7 +365,7 @@ def test_coming_back_ends_the_run_and_zero_turns_the_rule_off(c):
     away, *others = c.enrollments
     came = [e.pk for e in others]
     weeks = _weeks(c, 4)
-    at = [local(DEC1 + dt.timedelta(weeks=i), 10) for i in range(4)]
+    at = [local(DEC1 + dt.timedelta(weeks=i), 10, 40) for i in range(4)]
     services.roll_call_submit(by=c.leader, session=weeks[0], present=came, at=at[0])
     services.roll_call_submit(by=c.leader, session=weeks[1], present=[away.pk, *came], at=at[1])
     services.roll_call_submit(by=c.leader, session=weeks[2], present=came, at=at[2])
@@ -392,7 +392,12 @@ def test_sessions_still_open_a_day_after_the_end_are_closed_automatically(c):
     assert s.closed_at == local(dt.date(2026, 12, 2), 10, 31) and s.closed_by is None
     assert sorted(st for st, _ in marks(s).values()) == ["absent", "absent", "present"]
     assert Session.objects.get(pk=later.pk).closed_at is None
-    assert services.sessions_close_due(at=local(dt.date(2026, 12, 5), 10)) == 1  # the next; the first stays closed
+    # The next has no record at all: left open for the paper sheet (待补录); the first stays closed.
+    assert services.sessions_close_due(at=local(dt.date(2026, 12, 5), 10)) == 0
+    assert Session.objects.get(pk=later.pk).closed_at is None and not marks(later)
+    services.attendance_check_in(by=c.leader, session=later, resident=c.students[1], method="card",
+                                 at=local(dt.date(2026, 12, 2), 9))
+    assert services.sessions_close_due(at=local(dt.date(2026, 12, 5), 10)) == 1  # with a record: closed
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -428,9 +433,9 @@ def test_a_leader_sees_the_days_sessions_and_a_resident_their_week(c):
 def test_statistics_per_resident_and_per_session(c, django_assert_max_num_queries):
     e1, e2, e3 = c.enrollments
     second = session(c.course, local(DEC1 + dt.timedelta(weeks=1), 9))
-    services.roll_call_submit(by=c.leader, session=c.session, present=[e1.pk, e2.pk], at=local(DEC1, 10))
+    services.roll_call_submit(by=c.leader, session=c.session, present=[e1.pk, e2.pk], at=local(DEC1, 10, 40))
     services.roll_call_submit(by=c.leader, session=second, present=[e1.pk], excused=[e2.pk],
-                              at=local(DEC1 + dt.timedelta(weeks=1), 10))
+                              at=local(DEC1 + dt.timedelta(weeks=1), 10, 40))
     with django_assert_max_num_queries(1):
         rows = {r.enrollment_id: r for r in selectors.attendance_stats(c.course)}
     assert (rows[e1.pk].present, rows[e1.pk].absent, rows[e1.pk].rate) == (2, 0, 1.0)

@@ -160,8 +160,9 @@ def test_the_happy_path_is_a_handful_of_queries(personas):
         with CaptureQueriesContext(connection) as ctx:
             enroll(course, r, by=user)
         counts.append(len(ctx.captured_queries))
-    # savepoint, policy, the resident's places, [term limit, slots,] lock, one aggregate, insert, audit, release
-    assert counts[0] <= 8 and counts[1] <= 10, counts
+    # savepoint, policy, the resident's lock, the resident's places, [term limit, slots,] seat lock (with the
+    # course), one aggregate, insert, audit, release
+    assert counts[0] <= 9 and counts[1] <= 11, counts
 
 
 def test_window_messages_use_local_time(personas):

@@ -86,7 +86,7 @@ def test_the_settings_page_saves_the_policy_and_shows_the_seed_hash(personas):
     html = client.get(f"/college/courses/{course.pk}/enrollment/settings/").content.decode()
     assert policy.seed_hash in html and policy.seed not in html
     data = {"mode": "lottery", "opens_at": "2026-11-22T08:00", "closes_at": "2026-11-28T20:00",
-            "confirm_hours": "12", "min_age": "60", "max_age": "", "priorities": ["community", "alone"]}
+            "confirm_hours": "12", "min_age": "60", "max_age": "", "priority_1": "community", "priority_2": "alone", "priority_3": ""}
     response = client.post(f"/college/courses/{course.pk}/enrollment/settings/", data)
     assert response.status_code == 302
     policy.refresh_from_db()

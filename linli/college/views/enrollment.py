@@ -177,13 +177,11 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "cancel_until": timezone.localtime(policy.cancel_until) if policy.cancel_until else None,
             "confirm_hours": policy.confirm_hours, "min_age": policy.min_age, "max_age": policy.max_age,
             "only_community": policy.only_community, "required_tag": policy.required_tag_id or "",
-            "priorities": list(policy.priorities),
+            **PolicyForm.priority_initial(policy.priorities),
         }
     form = PolicyForm(request.POST or None, tags=tags, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        # The checkboxes in the order they were ticked are not kept by a browser: the order is the list's.
-        order = [p for p in request.POST.getlist("priorities") if p in PriorityGroup.values]
         try:
             services.policy_set(
                 by=request.user, course=course, mode=d["mode"], opens_at=_aware(d["opens_at"]),  # type: ignore[arg-type]
@@ -191,9 +189,11 @@ def policy_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 confirm_hours=d["confirm_hours"], min_age=d["min_age"], max_age=d["max_age"],
                 only_community=d["only_community"],
                 required_tag=next((t for t in tags if t.code == d["required_tag"]), None),
-                priorities=list(dict.fromkeys(order)),
+                priorities=d["priorities"],
             )
         except LinliError as exc:
+            if exc.field == "priorities":
+                exc.field = "priority_1"
             add_service_error(form, exc)
         else:
             messages.success(request, "报名设置已保存")

@@ -34,7 +34,7 @@ from linli.college.services import attendance as attendance_services
 from linli.college.services import enrollment as enrollment_services
 from linli.college.services.attendance import EARLY
 from linli.college.services.common import WEEKDAYS
-from linli.core.errors import LinliError, forbidden, not_found
+from linli.core.errors import LinliError, forbidden, invalid, not_found
 from linli.core.names import mask_name
 from linli.people.models import ProxyScope, Resident
 from linli.portal.context import Subject, as_context, require_scope, subject
@@ -121,6 +121,7 @@ def cancel(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     s = subject(request)
     enrollment = _mine(s, enrollment_id)
     if request.method == "POST":
+        word = _cancel_word(enrollment)  # before the service changes the status
         try:
             enrollment_services.enrollment_cancel(by=request.user, enrollment=enrollment)
         except LinliError as exc:
@@ -128,7 +129,7 @@ def cancel(request: HttpRequest, enrollment_id: int) -> HttpResponse:
                 raise
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"已{_cancel_word(enrollment)}：{enrollment.course.title}")
+            messages.success(request, f"已{word}：{enrollment.course.title}")
         return _see_other(_back(enrollment.course_id))
     if enrollment.status not in (EnrollmentStatus.ENROLLED, EnrollmentStatus.WAITLISTED, EnrollmentStatus.APPLIED,
                                  EnrollmentStatus.OFFERED):
@@ -312,26 +313,43 @@ def _led_session(request: HttpRequest, session_id: int):
 
 @_login_required
 def roll_call(request: HttpRequest, session_id: int) -> HttpResponse:
-    """The roster with one big 到 toggle per resident; the ones already checked in are ticked."""
+    """The roster with one big 到 toggle per resident; the ones already checked in are ticked.
+
+    Before the end of the class the ticks are saved only; from the end, the rest are marked absent."""
     session = _led_session(request, session_id)
     if request.method == "POST":
-        present = [int(v) for v in request.POST.getlist("present") if v.isdigit()]
         try:
-            attendance_services.roll_call_submit(by=request.user, session=session, present=present,
-                                                 method="roll_call")
+            present = _enrollment_ids(request.POST.getlist("present"))
+            done = attendance_services.roll_call_submit(by=request.user, session=session, present=present,
+                                                        method="roll_call")
         except LinliError as exc:
             if exc.status == 403:
                 raise
             messages.error(request, exc.message)
         else:
             counts = _counts(session)
-            messages.success(request, f"点名完成：到 {counts['present']} 人，缺 {counts['absent']} 人")
+            if done.closed_at is None:
+                messages.success(request, f"已保存签到：到 {counts['present']} 人。下课后再提交点名，没到的记缺勤")
+            else:
+                messages.success(request, f"点名完成：到 {counts['present']} 人，缺 {counts['absent']} 人")
         return _see_other(request.path)
     lines = session_selectors.attendance_of(session)
     rows = [{"enrollment": e, "record": r, "present": r is not None and r.status == AttendanceStatus.PRESENT}
             for e, r in lines]
     return _page(request, "college/resident/roll_call.html", tab="home", session=session, rows=rows,
-                 counts=_counts(session), cancelled=session.status == SessionStatus.CANCELLED)
+                 counts=_counts(session), cancelled=session.status == SessionStatus.CANCELLED,
+                 ended=timezone.now() >= session.ends_at)
+
+
+def _enrollment_ids(values: list[str]) -> list[int]:
+    """The ticked enrollment ids; anything else (a stray "²") is a message, not a crash."""
+    ids = []
+    for value in values:
+        try:
+            ids.append(int(value))
+        except ValueError:
+            raise invalid("present", "到课名单", f"报名编号应为数字，不能是 {value[:20]}") from None
+    return ids
 
 
 def _counts(session) -> dict[str, int]:

@@ -50,8 +50,12 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     rows = selectors.attendance_of(session)
     counts = {s: sum(1 for _, a in rows if a is not None and a.status == s) for s in ("present", "absent", "excused")}
     url = checkin_url(request, session)
+    now = timezone.now()
     return render(request, "college/session_detail.html", {
         "session": session, "course": course, "rows": rows, "counts": counts,
+        "ended": now >= session.ends_at,
+        "awaiting_roster": selectors.is_awaiting_roster(session, records=sum(1 for _, a in rows if a), at=now),
+        "awaiting_words": selectors.AWAITING_ROSTER,
         "enrolled": sum(1 for e, _ in rows if e.status == EnrollmentStatus.ENROLLED),
         "checkin_url": url, "qr_svg": qr.svg(url, box_size=8) if session.status == SessionStatus.SCHEDULED else None,
         "may_take": _may_enter(request, session), "can_manage": permissions.can_manage(request.user, course),
@@ -100,15 +104,19 @@ def session_roster(request: HttpRequest, session_id: int) -> HttpResponse:
             messages.error(request, f"考勤：还有 {len(unmarked)} 人未选择（{'、'.join(unmarked[:5])}），考勤未保存")
         else:
             try:
-                services.roll_call_submit(by=request.user, session=session, present=present, excused=excused,
-                                          method=AttendanceMethod.ROSTER)
+                done = services.roll_call_submit(by=request.user, session=session, present=present,
+                                                 excused=excused, method=AttendanceMethod.ROSTER)
             except LinliError as exc:
                 if exc.status in (403, 404):
                     raise
                 messages.error(request, exc.message)
             else:
-                messages.success(request, f"已录入纸质签到：到 {len(present)} 人，请假 {len(excused)} 人，"
-                                          f"缺 {len(seated) - len(present) - len(excused)} 人")
+                if done.closed_at is None:  # before the end: the ticks only
+                    messages.success(request, f"已录入纸质签到：到 {len(present)} 人，请假 {len(excused)} 人；"
+                                              "下课后才记缺勤")
+                else:
+                    messages.success(request, f"已录入纸质签到：到 {len(present)} 人，请假 {len(excused)} 人，"
+                                              f"缺 {len(seated) - len(present) - len(excused)} 人")
                 return redirect(_back(session))
     rows = []
     for e in seated:
@@ -143,12 +151,14 @@ def _rate(rate: float | None) -> str:
 
 def _session_rows(course: Course) -> list[list[Any]]:
     rows = []
+    now = timezone.now()
     for s in selectors.course_attendance_summary(course):
         session = s.session
+        awaiting = selectors.is_awaiting_roster(session, records=s.records, at=now)
         rows.append([timezone.localtime(session.starts_at).strftime("%Y-%m-%d"),
                      timezone.localtime(session.starts_at).strftime("%H:%M"),
                      session.venue.name if session.venue else "", session.get_status_display(), s.present, s.absent,
-                     s.excused, local(session.closed_at) or "未结束"])
+                     s.excused, local(session.closed_at) or ("待补录" if awaiting else "未结束")])
     return rows
 
 
