@@ -7,8 +7,9 @@ courses, the venues it may use, their teachers) or a street (all its communities
 the street's venues and each community's own). Ids are the records' keys: courses ``C<pk>``,
 venues ``V<pk>``, teachers ``T<pk>``, clubs ``K<pk>``. What other areas' courses already hold
 (a shared venue, a street teacher) is taken out of the venue's or the teacher's free time. The
-survey's preferences (``ClassOrder.slot_counts``, "<day>-<am|pm|eve>") are split over the two grid
-slots of the part of the day, so that the counts still add up to the residents who asked.
+survey's preferences (``ClassOrder.slot_counts``, "<day>-<am|pm|eve>") become one wish for either
+grid slot of that part of the day (``"slots": [0, 1]``), met when the course covers any of them.
+A lock off the grid also takes the grid slots its real time overlaps from its venue and teacher.
 """
 
 from __future__ import annotations
@@ -53,13 +54,24 @@ def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
 
 
+def _merged(windows: list[Any]) -> list[tuple[int, int, int]]:
+    """The weekly windows as (weekday, start, end) minutes, touching or overlapping ones of a day merged."""
+    out: list[tuple[int, int, int]] = []
+    for weekday, start, end in sorted((w.weekday, _minutes(w.starts), _minutes(w.ends)) for w in windows):
+        if out and out[-1][0] == weekday and start <= out[-1][2]:
+            out[-1] = (weekday, out[-1][1], max(out[-1][2], end))
+        else:
+            out.append((weekday, start, end))
+    return out
+
+
 def _cells_within(windows: list[Any]) -> Cells:
-    """The grid slots lying wholly inside one of the weekly windows."""
+    """The grid slots lying wholly inside one of the weekly windows (touching windows merged first)."""
     out: Cells = set()
-    for w in windows:
+    for weekday, start, end in _merged(windows):
         for g in GRID:
-            if _minutes(w.starts) <= g.minutes and g.minutes + SLOT_MINUTES <= _minutes(w.ends):
-                out.add((w.weekday - 1, g.index))
+            if start <= g.minutes and g.minutes + SLOT_MINUTES <= end:
+                out.add((weekday - 1, g.index))
     return out
 
 
@@ -112,26 +124,25 @@ def _usable_by(community_code: str, venue: Venue) -> bool:
     return venue.area_id in (community_code, street) or (venue.shared and venue.area_id.startswith(street))
 
 
-def _placement(slot: WeeklySlot, course: Course, duration: int) -> dict[str, Any] | None:
+def placement_of(slot: WeeklySlot, course: Course, duration: int) -> dict[str, Any] | None:
     venue_id = slot.venue_id or course.venue_id
     if venue_id is None:
         return None
     return {"day": slot.weekday - 1, "slot": grid_index(slot.starts_at, duration), "venue": f"V{venue_id}"}
 
 
-def _preferred(slot_counts: dict[str, Any]) -> list[dict[str, int]]:
-    out: dict[tuple[int, int], int] = defaultdict(int)
+def _preferred(slot_counts: dict[str, Any]) -> list[dict[str, Any]]:
+    """A part of the day is a wish for either of its grid slots: met when the course covers any."""
+    out: dict[tuple[int, str], int] = defaultdict(int)
     for key, count in (slot_counts or {}).items():
         day, _, part = str(key).partition("-")
         if not day.isdigit() or not 1 <= int(day) <= len(DAYS) or part not in PART_SLOTS:
             continue
         if isinstance(count, bool) or not isinstance(count, int) or count <= 0:
             continue
-        first, second = PART_SLOTS[part]
-        out[(int(day) - 1, first)] += count - count // 2
-        if count // 2:
-            out[(int(day) - 1, second)] += count // 2
-    return [{"day": d, "slot": s, "count": n} for (d, s), n in sorted(out.items())]
+        out[(int(day) - 1, part)] += count
+    return [{"day": d, "slots": list(PART_SLOTS[part]), "count": n}
+            for (d, part), n in sorted(out.items(), key=lambda kv: (kv[0][0], PART_SLOTS[kv[0][1]]))]
 
 
 def problem_for(area_code: str, *, weights: dict | None = None) -> tuple[dict, dict]:
@@ -172,6 +183,21 @@ def problem_for(area_code: str, *, weights: dict | None = None) -> tuple[dict, d
             venue_busy[venue_id or course_venue_id].update(cells)
             if teacher_id is not None:
                 teacher_busy[teacher_id].update(cells)
+
+    # A lock off the grid is modelled at its nearest grid start; the other grid slots its real time
+    # overlaps are taken from its venue and its teacher, so nothing else is put there.
+    for c in courses:
+        duration = duration_slots(c.session_minutes)
+        for slot in own_slots.get(c.pk, []):
+            where = placement_of(slot, c, duration) if slot.locked else None
+            if where is None:
+                continue
+            modelled = {(where["day"], where["slot"] + k) for k in range(duration)}
+            extra = _cells_overlapping(slot.weekday, slot.starts_at, c.session_minutes) - modelled
+            if extra:
+                venue_busy[int(where["venue"][1:])].update(extra)
+                if c.teacher_id is not None:
+                    teacher_busy[c.teacher_id].update(extra)
 
     clubs = {c.club.pk: c.club for c in courses}
     members: dict[int, set[int]] = defaultdict(set)
@@ -229,7 +255,7 @@ def problem_for(area_code: str, *, weights: dict | None = None) -> tuple[dict, d
         locked: list[dict[str, Any]] = []
         previous: list[dict[str, Any]] = []
         for slot in own_slots.get(c.pk, []):
-            placement = _placement(slot, c, duration)
+            placement = placement_of(slot, c, duration)
             if placement is not None:
                 (locked if slot.locked else previous).append(placement)
         if locked:

@@ -17,11 +17,13 @@ import datetime as dt
 import logging
 import math
 import threading
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from linli.areas.models import Level
@@ -77,6 +79,7 @@ GRID: tuple[GridSlot, ...] = tuple(
     )
 )
 PART_SLOTS: dict[str, tuple[int, ...]] = {"am": (0, 1), "pm": (2, 3), "eve": (4, 5)}
+GRID_MINUTES: dict[dt.time, int] = {g.start: g.minutes for g in GRID}
 
 
 def duration_slots(session_minutes: int) -> int:
@@ -84,11 +87,26 @@ def duration_slots(session_minutes: int) -> int:
     return max(1, math.ceil(session_minutes / SLOT_MINUTES))
 
 
+# Grid slots in a row make one longer session only across a short break (10:00 + 90 min is not 14:30).
+MAX_BREAK_MINUTES = 15
+
+
+def grid_fits(index: int, duration: int) -> bool:
+    """A session of ``duration`` slots may start at grid slot ``index``: it ends within the day and
+    its slots follow each other directly (it never spans the lunch or the dinner gap)."""
+    if index < 0 or index + duration > len(GRID):
+        return False
+    return all(0 <= GRID[k + 1].minutes - (GRID[k].minutes + SLOT_MINUTES) <= MAX_BREAK_MINUTES
+               for k in range(index, index + duration - 1))
+
+
 def grid_index(starts_at: dt.time, duration: int = 1) -> int:
-    """The grid slot nearest to ``starts_at`` at which a session of ``duration`` slots still fits the day."""
+    """The grid slot nearest to ``starts_at`` at which a session of ``duration`` slots fits (within
+    the day and not across a meal break); for a session too long for any, the nearest within the day."""
     minutes = starts_at.hour * 60 + starts_at.minute
     last = max(0, len(GRID) - duration)
-    return min(GRID[: last + 1], key=lambda g: (abs(g.minutes - minutes), g.index)).index
+    starts = [g for g in GRID if grid_fits(g.index, duration)] or list(GRID[: last + 1])
+    return min(starts, key=lambda g: (abs(g.minutes - minutes), g.index)).index
 
 
 def run_interrupted(run: TimetableRun, *, at: dt.datetime | None = None) -> bool:
@@ -232,13 +250,73 @@ def _pk(ref: Any, prefix: str) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Held:
+    """A weekly meeting in a venue and of a teacher, in real minutes of the day, over the course's dates."""
+
+    course: Course
+    weekday: int
+    start: int
+    end: int
+    venue: Venue | None
+
+    def clashes(self, other: _Held) -> str | None:
+        a, b = self.course, other.course
+        if a.pk == b.pk or self.weekday != other.weekday or not (self.start < other.end and other.start < self.end):
+            return None
+        if not (a.starts_on <= b.ends_on and b.starts_on <= a.ends_on):
+            return None
+        when = f"《{a.title}》{DAYS[self.weekday - 1]} {self.start // 60:02d}:{self.start % 60:02d}"
+        if self.venue is not None and other.venue is not None and self.venue.pk == other.venue.pk:
+            return f"{when} 在 {self.venue.name} 与《{b.title}》冲突"
+        if a.teacher_id is not None and a.teacher_id == b.teacher_id:
+            return f"{when} 授课人 {a.teacher.name if a.teacher else ''} 同时要上《{b.title}》"
+        return None
+
+
+def _held(slot: WeeklySlot, course: Course) -> _Held:
+    start = slot.starts_at.hour * 60 + slot.starts_at.minute
+    return _Held(course, slot.weekday, start, start + course.session_minutes, slot.venue or course.venue)
+
+
+def _clashes(new: list[_Held], kept: list[_Held], courses: dict[int, Course]) -> list[str]:
+    """What the slots to be written would clash with in the database NOW: other courses' weekly slots
+    in the same venues or of the same teachers (live, over overlapping dates), the run's kept locks,
+    and each other."""
+    venue_pks = {h.venue.pk for h in new if h.venue is not None}
+    teacher_pks = {h.course.teacher_id for h in new if h.course.teacher_id is not None}
+    others = (WeeklySlot.objects
+              .filter(Q(venue_id__in=venue_pks) | Q(venue__isnull=True, course__venue_id__in=venue_pks)
+                      | Q(course__teacher_id__in=teacher_pks),
+                      course__status__in=LIVE, weekday__in={h.weekday for h in new})
+              .exclude(course_id__in=courses)
+              .select_related("course__venue", "course__teacher", "venue"))
+    pool: dict[int, list[_Held]] = defaultdict(list)
+    for h in [*(_held(s, s.course) for s in others), *kept]:
+        pool[h.weekday].append(h)
+    out: list[str] = []
+    for h in new:
+        for other in pool[h.weekday]:
+            why = h.clashes(other)
+            if why:
+                out.append(why)
+        pool[h.weekday].append(h)
+    return list(dict.fromkeys(out))
+
+
 @transaction.atomic
 def timetable_publish(*, by: Any, run: TimetableRun) -> int:
     """Write a solved run to the courses' weekly slots and sessions; returns the number of slots written.
 
-    The run's courses lose their unlocked slots and get the placements; locked slots stay (a
-    placement on the day of a lock made since the run is skipped). Courses ended or cancelled since
-    are left alone. Every course's future sessions are regenerated."""
+    The run's courses lose their unlocked slots and get the placements; the locks the solver kept
+    stay, the locks it could not keep (explained in the run's issues) are removed. Publishing is
+    refused, and nothing changes, when a course's locks changed since the run, or when a placement
+    now clashes with what is in the database (another community's course in a shared venue, a
+    teacher's other course, a lock). The venues and teachers concerned are locked meanwhile, so two
+    publications sharing them go one after the other. Courses ended or cancelled since are left
+    alone. Every course's future sessions are regenerated."""
+    from linli.college.models import Teacher
+    from linli.college.selectors.timetable import placement_of
     from linli.college.services.sessions import sessions_generate
 
     common.require_manage(by, run.area_id, "发布课表")
@@ -247,35 +325,77 @@ def timetable_publish(*, by: Any, run: TimetableRun) -> int:
         raise LinliError(CollegeErrorCode.STATUS,
                          f"只能发布已完成的排课，这次排课{run.get_status_display()}", status=409)
     result = run.result or {}
-    course_pks = [pk for c in run.problem.get("courses", []) if (pk := _pk(c.get("id"), "C")) is not None]
-    courses = {c.pk: c for c in Course.objects.select_for_update(of=("self",)).filter(pk__in=course_pks, status__in=LIVE)
-               .order_by("pk")}
-    venue_pks = {pk for p in result.get("placements", []) if (pk := _pk(p.get("venue"), "V")) is not None}
-    venues = {v.pk: v for v in Venue.objects.filter(pk__in=venue_pks)}
-    removed = WeeklySlot.objects.filter(course_id__in=courses, locked=False).delete()[0]
-    taken = set(WeeklySlot.objects.filter(course_id__in=courses).values_list("course_id", "weekday"))
-    kept = len(taken)
+    asked = {c.get("id"): c for c in run.problem.get("courses", [])}
+    course_pks = [pk for cid in asked if (pk := _pk(cid, "C")) is not None]
+    courses = {c.pk: c for c in Course.objects.select_for_update(of=("self",))
+               .filter(pk__in=course_pks, status__in=LIVE).select_related("venue", "teacher").order_by("pk")}
+    placements = [p for p in result.get("placements", []) if _pk(p.get("course"), "C") in courses]
+    venue_pks = {pk for p in placements if (pk := _pk(p.get("venue"), "V")) is not None}
+    venue_pks |= {c.venue_id for c in courses.values() if c.venue_id is not None}
+    # Lock the venues and teachers (in a fixed order) before reading what else they hold.
+    venues = {v.pk: v for v in Venue.objects.select_for_update().filter(pk__in=venue_pks).order_by("pk")}
+    list(Teacher.objects.select_for_update().filter(
+        pk__in={c.teacher_id for c in courses.values() if c.teacher_id is not None}).order_by("pk"))
+
+    slots = list(WeeklySlot.objects.filter(course_id__in=courses).select_related("venue").order_by("pk"))
+    # 1. The locks must be those the solver saw.
+    changed = []
+    for pk, course in courses.items():
+        duration = duration_slots(course.session_minutes)
+        now = sorted((x["day"], x["slot"], x["venue"]) for s in slots if s.course_id == pk and s.locked
+                     if (x := placement_of(s, course, duration)) is not None)
+        then = sorted((x["day"], x["slot"], x["venue"]) for x in asked[f"C{pk}"].get("locked", []))
+        if now != then:
+            changed.append(f"《{course.title}》")
+    if changed:
+        raise LinliError(CollegeErrorCode.STATUS,
+                         f"排课之后又锁定或调整了{'、'.join(changed)}的课表，请重新排课", status=409)
+    # 2. Locks the solver kept stay; the ones it dropped go (they would double-book what it gave away).
+    kept_keys = {(_pk(p["course"], "C"), int(p["day"]), int(p["slot"]), p.get("venue")) for p in placements
+                 if p.get("locked")}
+    kept: list[WeeklySlot] = []
+    dropped: list[WeeklySlot] = []
+    for s in slots:
+        if s.locked:
+            course = courses[s.course_id]
+            x = placement_of(s, course, duration_slots(course.session_minutes))
+            key = (s.course_id, x["day"], x["slot"], x["venue"]) if x else None
+            (kept if key in kept_keys else dropped).append(s)
+    # 3. The new slots, checked against the database as it is now.
+    taken = {(s.course_id, s.weekday) for s in kept}
     new: list[WeeklySlot] = []
     skipped = 0
-    for p in result.get("placements", []):
-        course = courses.get(_pk(p.get("course"), "C") or 0)
+    for p in placements:
+        course = courses[_pk(p["course"], "C") or 0]
         venue = venues.get(_pk(p.get("venue"), "V") or 0)
-        if course is None:
-            continue
+        if p.get("locked"):
+            continue  # the kept lock already in the database
         weekday = int(p["day"]) + 1
         if (course.pk, weekday) in taken or venue is None:
-            skipped += 0 if p.get("locked") and venue is not None else 1  # a kept lock is not skipped
+            skipped += 1
             continue
         taken.add((course.pk, weekday))
         new.append(WeeklySlot(course=course, weekday=weekday, starts_at=GRID[int(p["slot"])].start,
-                              venue=None if venue.pk == course.venue_id else venue, locked=bool(p.get("locked"))))
+                              venue=None if venue.pk == course.venue_id else venue, locked=False))
+    clashes = _clashes([_Held(s.course, s.weekday, GRID_MINUTES[s.starts_at],
+                              GRID_MINUTES[s.starts_at] + s.course.session_minutes,
+                              s.venue or s.course.venue) for s in new],
+                       [_held(s, courses[s.course_id]) for s in kept], courses)
+    if clashes:
+        shown = "；".join(clashes[:5]) + (f"；等 {len(clashes)} 处" if len(clashes) > 5 else "")
+        raise LinliError(CollegeErrorCode.STATUS, f"{shown}。课表已有变化，请重新排课", status=409)
+
+    removed = WeeklySlot.objects.filter(course_id__in=courses, locked=False).delete()[0]
+    WeeklySlot.objects.filter(pk__in=[s.pk for s in dropped]).delete()
     WeeklySlot.objects.bulk_create(new)
     sessions = sum(sessions_generate(by=by, course=course) for course in courses.values())
-    now = timezone.now()
-    run.status, run.published_at, run.published_by = RunStatus.PUBLISHED, now, by
+    now_at = timezone.now()
+    run.status, run.published_at, run.published_by = RunStatus.PUBLISHED, now_at, by
     run.save(update_fields=["status", "published_at", "published_by"])
     audit_record(actor=by, action="college.timetable_publish", target=run, area_code=run.area_id,
-                 data={"courses": len(courses), "slots": len(new), "removed": removed, "locked_kept": kept,
+                 data={"courses": len(courses), "slots": len(new), "removed": removed, "locked_kept": len(kept),
+                       "locks_dropped": [{"course": s.course_id, "weekday": s.weekday,
+                                          "starts_at": hhmm(s.starts_at), "venue": s.venue_id} for s in dropped],
                        "skipped": skipped, "sessions": sessions})
     return len(new)
 

@@ -59,6 +59,8 @@ def violations(
         if s.slot + c.duration > len(problem.slots) or not 0 <= s.day < len(problem.days):
             out.append(f"{where}：超出一天的节次")
             continue
+        if not problem.fits(s.slot, c.duration):
+            out.append(f"{where}：跨越了两节之间的休息时间（如午休），不是连续的 {c.duration} 节")
         if c.venues is not None and s.venue not in c.venues:
             out.append(f"{where}：{v.name} 不在本课的候选场地中")
         if not c.features <= v.features:
@@ -113,7 +115,10 @@ def counts(problem: Problem, sessions: Sequence[Session]) -> dict[str, int]:
         covered[cid] = {(s.day, k) for s in ss for k in s.slots(dur)}
 
     preference = sum(
-        n for c in problem.courses for slot, n in c.preferred.items() if slot not in covered.get(c.id, set())
+        n
+        for c in problem.courses
+        for (day, slots), n in c.preferred.items()
+        if not any((day, k) in covered.get(c.id, set()) for k in slots)
     )
 
     club_overlap = 0

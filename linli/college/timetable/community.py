@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,6 +146,8 @@ def _options(p: Problem, c: Course) -> list[Option]:
             continue
         for day in range(len(p.days)):
             for s in range(len(p.slots) - c.duration + 1):
+                if not p.fits(s, c.duration):
+                    continue
                 cells = [(day, k) for k in range(s, s + c.duration)]
                 if all(x in v.open and x in teacher.available for x in cells):
                     out.append((day, s, v.id))
@@ -156,7 +159,7 @@ def _static_reasons(p: Problem, c: Course, options: list[Option]) -> list[str]:
     reasons: list[str] = []
     teacher = p.teachers.get(c.teacher)
     if teacher is None:
-        return [f"授课人编号 {c.teacher} 不存在"]
+        return [_no_teacher(c)]
     if not teacher.available:
         return [f"授课人 {teacher.name} 没有填写任何可上课的时间"]
     if c.venues is not None:
@@ -200,6 +203,13 @@ def _static_reasons(p: Problem, c: Course, options: list[Option]) -> list[str]:
     return reasons
 
 
+def _no_teacher(c: Course) -> str:
+    """A course whose teacher is ``"-"`` (or empty) has none yet; any other unknown id is a mistake."""
+    if c.teacher.strip() in ("", "-"):
+        return "课程还没有安排老师"
+    return f"授课人编号 {c.teacher} 不存在"
+
+
 def _lock_problem(p: Problem, c: Course, lock: Placement, options: set[Option]) -> str | None:
     if (lock.day, lock.slot, lock.venue) in options:
         return None
@@ -211,7 +221,7 @@ def _lock_problem(p: Problem, c: Course, lock: Placement, options: set[Option]) 
     if v is None:
         return where + f"场地 {lock.venue} 不存在"
     if t is None:
-        return where + f"授课人编号 {c.teacher} 不存在"
+        return where + _no_teacher(c)
     if c.venues is not None and v.id not in c.venues:
         return where + f"{v.name} 不在候选场地中"
     if not c.features <= v.features:
@@ -220,6 +230,8 @@ def _lock_problem(p: Problem, c: Course, lock: Placement, options: set[Option]) 
         return where + f"{v.name} 只能容纳 {v.capacity} 人"
     if lock.slot + c.duration > len(p.slots):
         return where + "超出当天的最后一节"
+    if not p.fits(lock.slot, c.duration):
+        return where + f"跨越了休息时间，不是连续的 {c.duration} 节"
     for k in range(lock.slot, lock.slot + c.duration):
         if (lock.day, k) not in v.open:
             return where + f"{v.name} 在 {p.slot_label(lock.day, k)} 不开放"
@@ -282,9 +294,11 @@ class _Model:
         nd, ns = len(p.days), len(p.slots)
         pref: list[cp_model.LinearExprT] = []
         for c in p.courses:
-            for (day, k), n in c.preferred.items():
+            for (day, wished), n in c.preferred.items():
                 if n:
-                    pref.append(n * (1 - self._cov(c.id, day, k)))
+                    # the sessions covering any wished slot of that day: at most one (one a day per course)
+                    met = list({id(v): v for k in wished for v in self.cover.get((c.id, day, k), [])}.values())
+                    pref.append(n * (1 - cp_model.LinearExpr.sum(met)))
         overlap: list[cp_model.LinearExprT] = []
         by_club: dict[str, list[Course]] = defaultdict(list)
         for c in p.courses:
@@ -355,7 +369,30 @@ def _solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
     return solver
 
 
-def solve(problem: Problem, *, time_limit: float, workers: int = 2, seed: int = 0) -> Outcome:
+class _Progress(cp_model.CpSolverSolutionCallback):
+    """Reports every solution CP-SAT finds: (stage, seconds since the solve began, objective, bound)."""
+
+    def __init__(self, stage: str, start: float, report: Callable[[str, float, float, float], None]) -> None:
+        super().__init__()
+        self.stage, self.start, self.report = stage, start, report
+
+    def on_solution_callback(self) -> None:
+        self.report(
+            self.stage, time.monotonic() - self.start, self.objective_value, self.best_objective_bound
+        )
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float,
+    workers: int = 2,
+    seed: int = 0,
+    on_solution: Callable[[str, float, float, float], None] | None = None,
+) -> Outcome:
+    """``on_solution`` (optional, for benchmarks) is called at every solution CP-SAT finds with the
+    stage (``"placed"``: most sessions; ``"score"``: least weighted cost), the seconds since the solve
+    began, the objective and the bound at that moment."""
     if not time_limit or time_limit <= 0:
         raise SolveError("时间限制必须大于 0 秒")
     start = time.monotonic()
@@ -391,7 +428,7 @@ def solve(problem: Problem, *, time_limit: float, workers: int = 2, seed: int = 
     # 1. the most sessions that can be placed
     first = _solver(time_limit * 0.3, workers, seed)
     model.m.maximize(model.total_placed)
-    status = first.solve(model.m)
+    status = first.solve(model.m, _Progress("placed", start, on_solution) if on_solution else None)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise SolveError(f"在时间限制内没有找到任何课表（{first.status_name(status)}），请加大时间限制")
     most = int(first.objective_value)
@@ -405,7 +442,7 @@ def solve(problem: Problem, *, time_limit: float, workers: int = 2, seed: int = 
         model.m.add_hint(var, hint[key])
     left = max(0.1, time_limit - (time.monotonic() - start) - 0.05)
     second = _solver(left, workers, seed)
-    status2 = second.solve(model.m)
+    status2 = second.solve(model.m, _Progress("score", start, on_solution) if on_solution else None)
     if status2 in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [key for key, var in model.x.items() if second.value(var)]
         objective: int | None = round(second.objective_value)

@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import Any
 
 Slot = tuple[int, int]  # (day, slot)
+Wish = tuple[int, tuple[int, ...]]  # (day, slots): met when a session of the course covers any of them
+
+# Two slots in a row make one longer session only if the second starts at most this long after the
+# first ends (a short break); a lunch or dinner gap splits the day.
+MAX_BREAK_MINUTES = 15
 
 WEIGHT_NAMES = ("preference", "club_overlap", "venue_change", "spread", "stability")
 DEFAULT_WEIGHTS = {"preference": 1, "club_overlap": 1, "venue_change": 2, "spread": 1, "stability": 3}
@@ -61,7 +66,7 @@ class Course:
     features: frozenset[str]
     capacity: int
     venues: tuple[str, ...] | None  # candidate venues; None = any
-    preferred: dict[Slot, int] = field(default_factory=dict)
+    preferred: dict[Wish, int] = field(default_factory=dict)
     locked: list[Placement] = field(default_factory=list)
     previous: list[Placement] = field(default_factory=list)
 
@@ -84,6 +89,20 @@ class Problem:
     courses: list[Course]
     weights: dict[str, int]
     issues: list[Issue] = field(default_factory=list)
+
+    def joined(self, slot: int) -> bool:
+        """Slot ``slot + 1`` follows ``slot`` directly (within ``MAX_BREAK_MINUTES``)."""
+        if not 0 <= slot < len(self.slots) - 1:
+            return False
+        gap = _minutes(self.slots[slot + 1][0]) - _minutes(self.slots[slot][1])
+        return 0 <= gap <= MAX_BREAK_MINUTES
+
+    def fits(self, slot: int, duration: int) -> bool:
+        """A session of ``duration`` slots may start at ``slot``: it ends within the day and its slots
+        follow each other directly (it does not span a lunch or dinner gap)."""
+        if slot < 0 or slot + duration > len(self.slots):
+            return False
+        return all(self.joined(k) for k in range(slot, slot + duration - 1))
 
     def slot_label(self, day: int, slot: int, duration: int = 1) -> str:
         start = self.slots[slot][0]
@@ -165,6 +184,29 @@ class _Reader:
             return None
         return day, slot
 
+    def wish(self, value: Any, where: str, n_days: int, n_slots: int) -> Wish | None:
+        """A preference: ``{"day", "slot", "count"}`` or ``{"day", "slots": [s, …], "count"}`` (met
+        when the course covers any of the slots)."""
+        d = self.obj(value, where)
+        if not d:
+            return None
+        if "slots" not in d:
+            one = self.slot(d, where, n_days, n_slots)
+            return None if one is None else (one[0], (one[1],))
+        day = self.integer(d, "day", where)
+        if not 0 <= day < n_days:
+            self.fail(f"{where}.day", f"天 {day} 不存在（共 {n_days} 天，从 0 起）")
+            return None
+        items = self.seq(d.get("slots"), f"{where}.slots")
+        if not items:
+            self.fail(f"{where}.slots", "至少要有一节")
+            return None
+        for j, s in enumerate(items):
+            if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < n_slots:
+                self.fail(f"{where}.slots[{j}]", f"节 {s!r} 不存在（每天 {n_slots} 节，从 0 起）")
+                return None
+        return day, tuple(sorted(set(items)))
+
     def availability(self, value: Any, where: str, n_days: int, n_slots: int) -> frozenset[Slot]:
         """``null``/absent: always; otherwise ``[{"day": d, "slots": [s, …]}, …]``."""
         if value is None:
@@ -187,6 +229,11 @@ class _Reader:
 
 
 _TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+
+
+def _minutes(hhmm: str) -> int:
+    h, _, m = hhmm.partition(":")
+    return int(h) * 60 + int(m)
 
 
 def parse(data: Any) -> Problem:
@@ -304,11 +351,11 @@ def parse(data: Any) -> Problem:
                 r.fail(f"{where}.venues", "应为场地编号的列表")
             else:
                 candidates = tuple(items)
-        preferred: dict[Slot, int] = {}
+        preferred: dict[Wish, int] = {}
         for j, p in enumerate(r.seq(d.get("preferred"), f"{where}.preferred", optional=True)):
-            slot = r.slot(p, f"{where}.preferred[{j}]", nd, ns)
-            if slot is not None:
-                preferred[slot] = preferred.get(slot, 0) + r.integer(p, "count", f"{where}.preferred[{j}]")
+            wish = r.wish(p, f"{where}.preferred[{j}]", nd, ns)
+            if wish is not None:
+                preferred[wish] = preferred.get(wish, 0) + r.integer(p, "count", f"{where}.preferred[{j}]")
         placements: dict[str, list[Placement]] = {}
         for kind in ("locked", "previous"):
             placements[kind] = []

@@ -153,9 +153,15 @@ class MoveForm(forms.Form):
         set_choices(self, "venue", [(str(v.pk), v.name) for v in venues])
 
 
-def _move_form(slot: WeeklySlot, data: Any = None, *, inline: bool = False) -> MoveForm:
+def _move_form(slot: WeeklySlot, data: Any = None, *, inline: bool = False,
+               usable: dict[str, list[Any]] | None = None) -> MoveForm:
+    """``usable``: the venues usable per community, filled once per community on a board."""
     course = slot.course
-    venues = list(venues_usable(course.area_id))
+    if usable is None:
+        usable = {}
+    if course.area_id not in usable:
+        usable[course.area_id] = list(venues_usable(course.area_id))
+    venues = list(usable[course.area_id])
     for v in (slot.venue, course.venue):
         if v is not None and v not in venues:
             venues.append(v)
@@ -177,8 +183,9 @@ def _board_context(request: HttpRequest, area: Area, options: list[Area], **extr
     move_forms: dict[Any, MoveForm] = {}
     if can_manage:
         ids = {e["slot_id"] for t in shown for e in t["entries"] if e["slot_id"]}
+        usable: dict[str, list[Any]] = {}
         for slot in WeeklySlot.objects.filter(pk__in=ids).select_related("course__venue", "venue"):
-            move_forms[slot.pk] = _move_form(slot, inline=True)
+            move_forms[slot.pk] = _move_form(slot, inline=True, usable=usable)
         for t in shown:
             for row in t["rows"]:
                 for cell in row["cells"]:
@@ -383,6 +390,7 @@ def run_publish(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return render(request, "college/timetable_publish.html", {
             "run": run, "area": run.area, "stale": _stale(run), "result": run.result or {},
+            "losing": [(u.get("course_name", ""), u.get("missing", 0)) for u in (run.result or {}).get("unplaced", [])],
         })
     try:
         tt_services.timetable_publish(by=request.user, run=run)
