@@ -44,31 +44,18 @@ from linli.college.services.timetable import (
     duration_slots,
     grid_index,
 )
+from linli.college.windows import merged
+from linli.college.windows import minutes as minute_of_day
 from linli.core.errors import invalid
 
 Cells = set[tuple[int, int]]  # (day 0–6, grid slot)
 ALL_CELLS: frozenset[tuple[int, int]] = frozenset((d, s) for d in range(len(DAYS)) for s in range(len(GRID)))
 
 
-def _minutes(t: dt.time) -> int:
-    return t.hour * 60 + t.minute
-
-
-def _merged(windows: list[Any]) -> list[tuple[int, int, int]]:
-    """The weekly windows as (weekday, start, end) minutes, touching or overlapping ones of a day merged."""
-    out: list[tuple[int, int, int]] = []
-    for weekday, start, end in sorted((w.weekday, _minutes(w.starts), _minutes(w.ends)) for w in windows):
-        if out and out[-1][0] == weekday and start <= out[-1][2]:
-            out[-1] = (weekday, out[-1][1], max(out[-1][2], end))
-        else:
-            out.append((weekday, start, end))
-    return out
-
-
 def _cells_within(windows: list[Any]) -> Cells:
     """The grid slots lying wholly inside one of the weekly windows (touching windows merged first)."""
     out: Cells = set()
-    for weekday, start, end in _merged(windows):
+    for weekday, start, end in merged(windows):
         for g in GRID:
             if start <= g.minutes and g.minutes + SLOT_MINUTES <= end:
                 out.add((weekday - 1, g.index))
@@ -76,7 +63,7 @@ def _cells_within(windows: list[Any]) -> Cells:
 
 
 def _cells_overlapping(weekday: int, starts_at: dt.time, minutes: int) -> Cells:
-    start = _minutes(starts_at)
+    start = minute_of_day(starts_at)
     return {(weekday - 1, g.index) for g in GRID if g.minutes < start + minutes and start < g.minutes + SLOT_MINUTES}
 
 
@@ -356,7 +343,7 @@ class Board:
 
 
 def _end(start: dt.time, minutes: int) -> str:
-    total = _minutes(start) + minutes
+    total = minute_of_day(start) + minutes
     return f"{total // 60 % 24:02d}:{total % 60:02d}"
 
 

@@ -33,16 +33,14 @@ from linli.college.models import (
 from linli.college.services import common
 from linli.college.services.common import WEEKDAYS, CollegeErrorCode, hhmm
 from linli.college.services.courses import check_venue
+from linli.college.windows import covers
+from linli.college.windows import minutes as minute_of_day
 from linli.core.errors import LinliError, invalid
 from linli.core.services import audit_record
 
 DEAD = (CourseStatus.ENDED, CourseStatus.CANCELLED)
 DAY_MINUTES = 24 * 60
 WEEK_LINK = "/m/college/week/"
-
-
-def _minutes(t: dt.time) -> int:
-    return t.hour * 60 + t.minute
 
 
 def _clock(minutes: int) -> str:
@@ -73,7 +71,7 @@ def _clean_slot_time(course: Course, weekday: Any, starts_at: Any) -> tuple[int,
     if starts_at.tzinfo is not None:
         raise invalid("starts_at", "开始时间", "不能带时区")
     starts_at = starts_at.replace(second=0, microsecond=0)
-    start = _minutes(starts_at)
+    start = minute_of_day(starts_at)
     end = start + course.session_minutes
     if end > DAY_MINUTES:
         raise invalid("starts_at", "开始时间", f"每次课 {course.session_minutes} 分钟，{hhmm(starts_at)} 开始将跨过午夜，"
@@ -86,7 +84,7 @@ def _check_windows(owner: Teacher | Venue, what: str, weekday: int, start: int, 
     windows = list(owner.windows.all())
     if not windows:
         return
-    if any(w.weekday == weekday and _minutes(w.starts) <= start and end <= _minutes(w.ends) for w in windows):
+    if covers(windows, weekday, start, end):  # touching windows count as one stretch
         return
     listed = "、".join(f"{WEEKDAYS[w.weekday]} {hhmm(w.starts)}–{hhmm(w.ends)}"
                       for w in sorted(windows, key=lambda w: (w.weekday, w.starts)))
@@ -106,7 +104,7 @@ def _clashes(course: Course, weekday: int, start: int, end: int, venue: Venue,
               .select_related("course", "course__club", "course__teacher", "venue", "course__venue")
               .order_by("starts_at", "pk"))
     for other in others:
-        o_start = _minutes(other.starts_at)
+        o_start = minute_of_day(other.starts_at)
         o_end = o_start + other.course.session_minutes
         if not (o_start < end and start < o_end):
             continue
