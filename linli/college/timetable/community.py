@@ -435,11 +435,15 @@ def solve(
     most_proven = status == cp_model.OPTIMAL
     hint = {key: first.value(var) for key, var in model.x.items()}
 
-    # 2. keep that many, minimise the weighted wishes
+    # 2. keep that many, minimise the weighted wishes. The first stage's solution is a complete
+    # one for this stage too: hint every variable (the soft terms' helpers included), so that
+    # CP-SAT starts from it instead of rebuilding a first solution.
+    full_hint = [(i, first.value(model.m.get_int_var_from_proto_index(i)))
+                 for i in range(len(model.m.proto.variables))]
     model.m.add(model.total_placed >= most)
     model.m.minimize(model.objective())
-    for key, var in model.x.items():
-        model.m.add_hint(var, hint[key])
+    for i, value in full_hint:
+        model.m.add_hint(model.m.get_int_var_from_proto_index(i), value)
     left = max(0.1, time_limit - (time.monotonic() - start) - 0.05)
     second = _solver(left, workers, seed)
     status2 = second.solve(model.m, _Progress("score", start, on_solution) if on_solution else None)

@@ -201,3 +201,113 @@ def community_problem(
         "courses": courses,
         "weights": {"preference": 1, "club_overlap": 1, "venue_change": 2, "spread": 1, "stability": 3},
     }
+
+
+_STREET_VENUES = (
+    # (name, capacity, features, open share): a street's own halls, shared by its communities
+    ("街道文化中心大厅", 120, ["桌椅", "音响"], 1.0),
+    ("街道文体广场", 200, ["露天", "音响"], 0.8),
+    ("街道活动室", 40, ["安静", "桌椅", "镜子"], 0.9),
+)
+
+
+def street_problem(
+    seed: int = 0,
+    *,
+    communities: int = 10,
+    sessions: int = 500,
+    clubs: int = 30,
+    venues: int = 4,
+    days: int = 7,
+    slots: int = 6,
+) -> dict[str, Any]:
+    """One street as ONE problem: ``communities`` community-shaped problems (each with its own
+    ``venues`` venues, teachers and clubs, ids prefixed ``S<i>-``) whose courses may also use the
+    street's 3 shared venues; ``sessions`` sessions a week in all. Same seed, same problem."""
+    rng = random.Random(seed * 7919 + 17)
+    days, slots = min(days, len(_DAYS)), min(slots, len(_SLOT_TIMES))
+    street_venues: list[dict[str, Any]] = []
+    for j, (name, capacity, features, share) in enumerate(_STREET_VENUES):
+        available: list[dict[str, Any]] | None = None
+        if share < 1.0:
+            available = []
+            for d in range(days):
+                open_slots = [s for s in range(slots) if rng.random() < share]
+                if open_slots:
+                    available.append({"day": d, "slots": open_slots})
+        street_venues.append(
+            {
+                "id": f"J{j + 1}",
+                "name": name,
+                "capacity": capacity,
+                "features": features,
+                "available": available,
+            }
+        )
+    street_ids = [v["id"] for v in street_venues]
+    per = [sessions // communities + (1 if i < sessions % communities else 0) for i in range(communities)]
+    out: dict[str, Any] = {
+        "version": 1,
+        "name": f"生成的街道问题 {seed}",
+        "days": list(_DAYS[:days]),
+        "slots": [{"start": a, "end": b} for a, b in _SLOT_TIMES[:slots]],
+        "venues": list(street_venues),
+        "teachers": [],
+        "clubs": [],
+        "shared_members": [],
+        "courses": [],
+        "weights": {"preference": 1, "club_overlap": 1, "venue_change": 2, "spread": 1, "stability": 3},
+    }
+    for i in range(communities):
+        one = community_problem(
+            seed * 1000 + i, clubs=min(clubs, per[i]), sessions=per[i], venues=venues, days=days, slots=slots
+        )
+        prefix = f"S{i + 1}-"
+        own = [prefix + v["id"] for v in one["venues"]]
+        for v in one["venues"]:
+            out["venues"].append({**v, "id": prefix + v["id"], "name": f"社区{i + 1}{v['name']}"})
+        for t in one["teachers"]:
+            out["teachers"].append({**t, "id": prefix + t["id"], "name": f"社区{i + 1}{t['name']}"})
+        for k in one["clubs"]:
+            out["clubs"].append({**k, "id": prefix + k["id"], "name": f"社区{i + 1}{k['name']}"})
+        for s in one["shared_members"]:
+            out["shared_members"].append({**s, "clubs": [prefix + x for x in s["clubs"]]})
+        for c in one["courses"]:
+            course = {
+                **c,
+                "id": prefix + c["id"],
+                "name": f"社区{i + 1}{c['name']}",
+                "club": prefix + c["club"],
+                "teacher": prefix + c["teacher"],
+                "venues": own + street_ids,
+            }
+            if "previous" in c:
+                course["previous"] = [{**x, "venue": prefix + x["venue"]} for x in c["previous"]]
+            out["courses"].append(course)
+    return out
+
+
+def district_problems(count: int = 100, *, seed: int = 0, **sizes: Any) -> list[dict[str, Any]]:
+    """``count`` community problems with fixed seeds (``seed * 100000 + i``), solved independently."""
+    return [community_problem(seed * 100000 + i, **sizes) for i in range(count)]
+
+
+def street_parts(street: dict[str, Any]) -> list[dict[str, Any]]:
+    """A ``street_problem`` cut into its communities, each keeping its own venues, teachers, clubs
+    and courses and getting the street's venues (``J…``) to itself: a relaxation of the street
+    (the communities no longer compete for the street venues)."""
+    prefixes = sorted({c["id"].split("-")[0] + "-" for c in street["courses"]}, key=lambda x: int(x[1:-1]))
+    parts = []
+    for pre in prefixes:
+        parts.append(
+            {
+                **street,
+                "name": f"{street['name']} {pre[:-1]}",
+                "venues": [v for v in street["venues"] if v["id"].startswith(("J", pre))],
+                "teachers": [t for t in street["teachers"] if t["id"].startswith(pre)],
+                "clubs": [k for k in street["clubs"] if k["id"].startswith(pre)],
+                "shared_members": [s for s in street["shared_members"] if s["clubs"][0].startswith(pre)],
+                "courses": [c for c in street["courses"] if c["id"].startswith(pre)],
+            }
+        )
+    return parts
