@@ -459,7 +459,9 @@ def solve(
 
     sessions = sorted(Session(cid, d, s, v) for cid, (d, s, v) in chosen)
     locked_sessions = {Session(cid, d, s, v) for cid, opts in locked.items() for d, s, v in opts}
-    unplaced = _explain(p, sessions, options, static, most_proven)
+    unplaced = explain(p, sessions, options, static, closing=(
+        "在满足所有硬性要求的前提下，这已是能排上的最多节数（已证明）" if most_proven
+        else "在时间限制内没有找到能多排这一节的方案，加大时间限制也许能排上"))
     outcome = Outcome(
         problem=p,
         sessions=sessions,
@@ -512,13 +514,18 @@ def _drop_colliding_locks(p: Problem, locked: dict[str, list[Option]], static: d
         locked[cid] = keep
 
 
-def _explain(
+def explain(
     p: Problem,
     sessions: list[Session],
     options: dict[str, list[Option]],
     static: dict[str, list[str]],
-    proven: bool,
+    *,
+    closing: str,
+    only_when_free: bool = False,
 ) -> list[Unplaced]:
+    """Why each course has fewer sessions than it asks: the reasons found before solving, what takes
+    each time it could still use, and ``closing`` (what the search can say of the rest; with
+    ``only_when_free``, said only when some time was still open)."""
     courses = {c.id: c for c in p.courses}
     venue_at: dict[tuple[str, int, int], str] = {}
     teacher_at: dict[tuple[str, int, int], str] = {}
@@ -542,12 +549,8 @@ def _explain(
                 reasons.append(f"本课可排的日子（{used}）都已各有 1 节，同一门课每天最多 1 节")
             else:
                 reasons.extend(_blocked_options(p, c, free_options, venue_at, teacher_at, courses))
-            if not static[c.id] or free_options:
-                reasons.append(
-                    "在满足所有硬性要求的前提下，这已是能排上的最多节数（已证明）"
-                    if proven
-                    else "在时间限制内没有找到能多排这一节的方案，加大时间限制也许能排上"
-                )
+            if free_options or not (only_when_free or static[c.id]):
+                reasons.append(closing)
         out.append(Unplaced(c, missing, reasons or ["原因不明"]))
     return out
 

@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from linli.college.timetable import check, community
 from linli.college.timetable.check import Session
-from linli.college.timetable.community import Option, Outcome, Unplaced
+from linli.college.timetable.community import Option, Outcome
 from linli.college.timetable.problem import Course, Problem
 
 _NOT_FOUND = "按先到先排（贪心基线）没有找到空位；不调整已排的课"
@@ -96,7 +96,7 @@ def solve(problem: Problem) -> Outcome:
 
     sessions.sort()
     locked_sessions = {Session(cid, d, s, v) for cid, opts in locked.items() for d, s, v in opts}
-    unplaced = _explain(p, sessions, options, static)
+    unplaced = community.explain(p, sessions, options, static, closing=_NOT_FOUND, only_when_free=True)
     score = check.score(p, sessions)
     return Outcome(
         problem=p,
@@ -117,34 +117,3 @@ def solve(problem: Problem) -> Outcome:
             if Session(c.id, lk.day, lk.slot, lk.venue) not in locked_sessions
         ),
     )
-
-
-def _explain(
-    p: Problem, sessions: list[Session], options: dict[str, list[Option]], static: dict[str, list[str]]
-) -> list[Unplaced]:
-    courses = {c.id: c for c in p.courses}
-    venue_at: dict[tuple[str, int, int], str] = {}
-    teacher_at: dict[tuple[str, int, int], str] = {}
-    days_of: dict[str, set[int]] = defaultdict(set)
-    for s in sessions:
-        c = courses[s.course]
-        days_of[c.id].add(s.day)
-        for k in s.slots(c.duration):
-            venue_at[s.venue, s.day, k] = c.id
-            teacher_at[c.teacher, s.day, k] = c.id
-    out = []
-    for c in p.courses:
-        missing = c.sessions - len(days_of[c.id])
-        if missing <= 0:
-            continue
-        reasons = list(static[c.id])
-        free = [o for o in options[c.id] if o[0] not in days_of[c.id]]
-        if options[c.id]:
-            if not free:
-                used = "、".join(p.days[d] for d in sorted(days_of[c.id]))
-                reasons.append(f"本课可排的日子（{used}）都已各有 1 节，同一门课每天最多 1 节")
-            else:
-                reasons.extend(community._blocked_options(p, c, free, venue_at, teacher_at, courses))
-                reasons.append(_NOT_FOUND)
-        out.append(Unplaced(c, missing, reasons or ["原因不明"]))
-    return out
