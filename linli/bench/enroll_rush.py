@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -206,17 +207,17 @@ def _measure(out: Callable[[str], Any], *, residents: int, seats: int, concurren
         out(f"服务器：gunicorn linli.wsgi，{workers} 个 sync 工作进程，{HOST}:{port}，不写访问日志；"
             f"负载：同时在途 ≤ {concurrency}")
         health = _request(port, "GET", "/healthz")
-        asyncio.run(_fire(port, [health] * min(200, residents), concurrency))  # warm every worker
-        report.health = asyncio.run(_fire(port, [health] * residents, concurrency))
+        _load(_fire(port, [health] * min(200, residents), concurrency))  # warm every worker
+        report.health = _load(_fire(port, [health] * residents, concurrency))
         out(_line("健康检查 GET /healthz", report.health))
         # For contrast, not a target: the floor of any signed-in page (session and user read, a redirect).
-        report.signed_in = asyncio.run(_fire(port, [_request(port, "GET", "/m/login/", cookies=c) for c in cookies],
+        report.signed_in = _load(_fire(port, [_request(port, "GET", "/m/login/", cookies=c) for c in cookies],
                                              concurrency))
         out(_line("对照：已登录的最简请求 GET /m/login/（读会话和用户，302）", report.signed_in))
         path = f"/m/college/courses/{course.pk}/enroll/"
         requests = [_request(port, "POST", path, cookies=c, form={"csrfmiddlewaretoken": c["csrftoken"]})
                     for c in cookies]
-        report.rush = asyncio.run(_fire(port, requests, concurrency))
+        report.rush = _load(_fire(port, requests, concurrency))
         out(_line(f"抢报 POST {path}", report.rush))
     finally:
         errors = _stop_server(server)
@@ -487,6 +488,25 @@ async def _one(port: int, request: bytes) -> int:
     if len(status_line) < 2 or not status_line[1].isdigit():
         raise ConnectionError("no HTTP answer")
     return int(status_line[1])
+
+
+def _load(coroutine: Any) -> Any:
+    """Run the load generator's event loop in a thread of its own: the caller's thread may already
+    run one (a test session that drove the browser through Playwright's sync API does)."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # handed back to the caller's thread
+            result["error"] = exc
+
+    worker = threading.Thread(target=target, name="enroll-rush-load")
+    worker.start()
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]
 
 
 async def _fire(port: int, requests: Sequence[bytes], concurrency: int) -> Load:
