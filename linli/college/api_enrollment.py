@@ -15,7 +15,6 @@ from django.utils import timezone
 from ninja import Query, Router, Status
 
 from linli.accounts.roles import Perm
-from linli.accounts.selectors import has_permission
 from linli.college import permissions
 from linli.college.models import (
     AttendanceMethod,
@@ -42,7 +41,6 @@ from linli.college.schemas_enrollment import (
     SessionId,
     SessionOut,
 )
-from linli.college.selectors import courses as course_selectors
 from linli.college.selectors import enrollment as selectors
 from linli.college.selectors import sessions as session_selectors
 from linli.college.services import attendance as attendance_services
@@ -66,20 +64,16 @@ def _course(request: HttpRequest, course_id: int, *, manage: str = "") -> Course
         _require_manage_anywhere(request, manage)
     if not permissions.can_view_college(request.user):
         raise forbidden("查看社区学院")
-    course = course_selectors.course_get(request.user, course_id)
-    if not has_permission(request.user, Perm.VIEW_COLLEGE, course.area_id):
-        raise not_found("课程")
+    course = selectors.roster_course_get(request.user, course_id)
     if manage and not permissions.can_manage(request.user, course):
         raise forbidden(manage)
     return course
 
 
 def _session(request: HttpRequest, session_id: int) -> Session:
-    session = Session.objects.select_related("course__club", "course__teacher", "venue").filter(pk=session_id).first()
-    if session is None:
-        raise not_found("课次")
-    _course(request, session.course_id)
-    return session
+    if not permissions.can_view_college(request.user):
+        raise forbidden("查看社区学院")
+    return selectors.session_get(request.user, session_id)
 
 
 def _community(resident: Any) -> str:

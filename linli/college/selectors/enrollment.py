@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from linli.accounts.roles import Perm
+from linli.accounts.selectors import has_permission
 from linli.areas.visibility import visible
 from linli.college.models import (
     ACTIVE_STATUSES,
@@ -19,8 +21,12 @@ from linli.college.models import (
     EnrollmentPolicy,
     EnrollmentStatus,
     LotteryDraw,
+    Session,
     WeeklySlot,
 )
+from linli.college.selectors.courses import course_get
+from linli.core.errors import not_found
+from linli.core.ids import db_id_or_404
 from linli.people.models import Resident
 
 
@@ -86,3 +92,22 @@ def lottery_record(draw: LotteryDraw) -> dict[str, Any]:
         "applicants": [{"no": a["no"], "group": a["group"]} for a in draw.applicants],
         "order": list(draw.order),
     }
+
+
+def roster_course_get(user: Any, pk: Any) -> Course:
+    """A course whose enrollments ``user`` may see: visible to them, and on the plain rule (a
+    grid worker sees the community's courses, not who enrolled); 404 otherwise."""
+    course = course_get(user, pk)
+    if not has_permission(user, Perm.VIEW_COLLEGE, course.area_id):
+        raise not_found("课程")
+    return course
+
+
+def session_get(user: Any, pk: Any) -> Session:
+    """A session of a course whose enrollments ``user`` may see; 404 otherwise."""
+    session = (Session.objects.select_related("course__area", "course__club", "course__teacher", "venue")
+               .filter(pk=db_id_or_404(pk, "课次")).first())
+    if session is None:
+        raise not_found("课次")
+    roster_course_get(user, session.course_id)
+    return session

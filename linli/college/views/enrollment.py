@@ -21,8 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from linli.accounts.roles import Perm
-from linli.accounts.selectors import has_permission
 from linli.accounts.web import staff_required
 from linli.college import permissions
 from linli.college.forms_enrollment import (
@@ -46,7 +44,6 @@ from linli.college.models import (
     SessionStatus,
     WeeklySlot,
 )
-from linli.college.selectors import courses as course_selectors
 from linli.college.selectors import enrollment as selectors
 from linli.college.selectors import sessions as session_selectors
 from linli.college.selectors.venues import venues_usable
@@ -66,9 +63,7 @@ from linli.people.selectors import residents_visible, tags_all
 
 def roster_course(request: HttpRequest, pk: Any, *, manage: bool = False) -> Course:
     """The course, if the caller may see its enrollments (the plain rule); managing needs MANAGE_COLLEGE."""
-    course = course_selectors.course_get(request.user, pk)
-    if not has_permission(request.user, Perm.VIEW_COLLEGE, course.area_id):
-        raise not_found("课程")
+    course = selectors.roster_course_get(request.user, pk)
     if manage and not permissions.can_manage(request.user, course):
         raise forbidden("管理该课程的报名")
     return course
@@ -430,15 +425,10 @@ def sessions_make(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def session_of(request: HttpRequest, session_id: Any, *, manage: bool = False) -> Session:
-    """A session of a course whose enrollments the caller may see."""
-    from linli.core.ids import db_id_or_404
-
-    pk = db_id_or_404(session_id, "课次")
-    session = Session.objects.select_related("course__area", "course__club", "course__teacher", "venue").filter(
-        pk=pk).first()
-    if session is None:
-        raise not_found("课次")
-    roster_course(request, session.course_id, manage=manage)
+    """A session of a course whose enrollments the caller may see (managing: MANAGE_COLLEGE too)."""
+    session = selectors.session_get(request.user, session_id)
+    if manage and not permissions.can_manage(request.user, session.course):
+        raise forbidden("管理该课程的报名")
     return session
 
 
