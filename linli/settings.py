@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "linli.points",
     "linli.volunteering",
     "linli.notices",
+    "linli.assistance",
     "linli.insights",
     "linli.portal",
     "linli.demo",

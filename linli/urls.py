@@ -13,6 +13,7 @@ urlpatterns = [
     path("college/", include("linli.college.urls")),
     path("points/", include("linli.points.urls")),
     path("volunteering/", include("linli.volunteering.urls")),
+    path("assistance/", include("linli.assistance.urls")),
     path("m/surveys/", include("linli.surveys.urls_resident")),  # before the portal's m/
     path("m/volunteer/", include("linli.volunteering.urls_resident")),  # before the portal's m/
     path("m/college/", include("linli.college.urls_resident")),  # before the portal's m/

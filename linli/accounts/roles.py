@@ -15,7 +15,8 @@ class Perm:
     MANAGE_AREAS = "manage_areas"
     MANAGE_STAFF = "manage_staff"
     VIEW_AUDIT = "view_audit"
-    VIEW_ASSISTANCE = "view_assistance"
+    VIEW_ASSISTANCE = "view_assistance"  # monitoring alerts, households' assistance data
+    MANAGE_ASSISTANCE = "manage_assistance"  # import monitoring runs, record home checks
     MANAGE_SURVEY = "manage_survey"  # write, publish and close questionnaires; see their results
     ENTER_SURVEY = "enter_survey"  # type in a resident's paper answers
     VIEW_COLLEGE = "view_college"  # the community college: orders, clubs, teachers, venues, courses
@@ -43,7 +44,8 @@ _ADMIN = frozenset(
     }
 )
 
-# Assistance data is for assistance officers only: no other role carries VIEW_ASSISTANCE.
+# Assistance data is for assistance officers only: no other role carries VIEW_ASSISTANCE or
+# MANAGE_ASSISTANCE (tests/test_roles asserts it).
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.DISTRICT_ADMIN: _ADMIN,
     Role.STREET_ADMIN: _ADMIN,
@@ -62,7 +64,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
             Perm.VIEW_POINTS, Perm.VIEW_VOLUNTEERING,
         }
     ),
-    Role.ASSISTANCE_OFFICER: frozenset({Perm.VIEW_RESIDENT, Perm.UNMASK_PII, Perm.VIEW_ASSISTANCE}),
+    Role.ASSISTANCE_OFFICER: frozenset(
+        {Perm.VIEW_RESIDENT, Perm.UNMASK_PII, Perm.VIEW_ASSISTANCE, Perm.MANAGE_ASSISTANCE}
+    ),
 }
 
 # The level of area each role is normally granted on (a grant elsewhere is refused).
