@@ -28,7 +28,11 @@ def linli(request):
                 url = reverse(entry.url_name)
             except NoReverseMatch:
                 continue
-            menu.append({"title": entry.title, "url": url, "active": request.path.startswith(url)})
+            menu.append({"title": entry.title, "url": url, "active": False})
+    # Only the longest matching entry is active: "/assistance/" must not light up on "/assistance/runs/".
+    matching = [item for item in menu if request.path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["active"] = True
     below = scope(Area.objects.filter(level__in=[Level.STREET, Level.COMMUNITY, Level.GRID]), [a.code for a in held],
                   field="code")
     choices = {a.code: a for a in held} | {a.code: a for a in below.order_by("code")}
