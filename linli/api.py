@@ -136,6 +136,7 @@ def _validation_error(request: HttpRequest, exc: ValidationError):
 
 def _add_routers() -> None:
     from linli.areas.api import router as areas_router
+    from linli.assistance.api import router as assistance_router
     from linli.college.api import router as college_router
     from linli.college.api_enrollment import router as enrollment_router
     from linli.people.api import router as people_router
@@ -150,6 +151,7 @@ def _add_routers() -> None:
     api.add_router("/college", enrollment_router)  # enrollment, the lottery, sessions and attendance
     api.add_router("/points", points_router)
     api.add_router("/volunteering", volunteering_router)
+    api.add_router("/assistance", assistance_router)
 
 
 _add_routers()
