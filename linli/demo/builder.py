@@ -18,6 +18,7 @@ from linli.accounts import services as accounts
 from linli.accounts.models import User
 from linli.areas.models import Area
 from linli.areas.services import area_create, areas_import_official
+from linli.assistance.demo import demo_build as assistance_demo
 from linli.core.errors import LinliError
 from linli.demo import places
 from linli.demo.college import cast_named, college_build
@@ -67,6 +68,7 @@ def demo_build(*, size: int = places.RESIDENTS_PER_COMMUNITY, seed: int = places
         points_demo(staff=staff, today=today)  # earning rules first: volunteering and attendance award through them
         enrollment_build(staff=staff, seed=seed, today=today)
         volunteering_demo(staff=staff, today=today)
+        assistance_demo(staff=staff, today=today)
     residents, households = _counts()
     return DemoResult(built=built, residents=residents, households=households,
                       seconds=time.perf_counter() - start)

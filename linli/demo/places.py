@@ -105,6 +105,7 @@ STAFF = (
     Staff("jzy", "张敏", Role.COMMUNITY_WORKER, JINZHUYUAN, "康美街道 金竹苑社区"),
     Staff("xjq-grid1", "李勇", Role.GRID_WORKER, XINGJIAQIAO + "001", "邢家桥社区 网格一"),
     Staff("xjq-aid", "赵静", Role.ASSISTANCE_OFFICER, XINGJIAQIAO, "邢家桥社区"),
+    Staff("yb-aid", "孙晓燕", Role.ASSISTANCE_OFFICER, DISTRICT, "渝北区"),  # imports the monthly run
 )
 WORKER_OF = {XINGJIAQIAO: "xjq", JINZHUYUAN: "jzy"}  # who registers each community's residents
 
