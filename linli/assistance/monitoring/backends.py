@@ -16,6 +16,7 @@ import csv
 import itertools
 import os
 import shutil
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,9 +96,12 @@ class Backend:
         table_name = self._name(name)
         if self.name == "duckdb":
             return self.con.create_table(table_name, expr, temp=True)
-        self.con.create_view(table_name, expr, overwrite=True)
-        self.session.catalog.cacheTable(table_name)
-        self.session.table(table_name).count()  # cacheTable is lazy: fill the cache now
+        self.con.create_view(f"{table_name}_plan", expr, overwrite=True)
+        # cacheTable does not hold for Ibis' plans (its repeated sub-queries keep the cached plan
+        # from matching), so every later query recomputed the features; a local checkpoint
+        # stores the result and cuts the plan.
+        df = self.session.table(f"{table_name}_plan").localCheckpoint(eager=True)
+        df.createOrReplaceTempView(table_name)
         return self.con.table(table_name)
 
     def drop(self, table: ir.Table) -> None:
@@ -173,6 +177,8 @@ def connect(
 def _connect_spark(master: str | None, threads: int | None, memory: str | None, scratch: Path) -> Backend:
     from pyspark.sql import SparkSession
 
+    # Python workers (if any) run this interpreter, with this environment's packages.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     master = master or f"local[{threads or 2}]"
     local = master.startswith("local")
     builder = (
