@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import NoReverseMatch, reverse
 
 from linli.accounts.selectors import codes_with_permission, held_areas
@@ -19,7 +21,7 @@ def linli(request):
     held = held_areas(user)
     if not held:
         return {}
-    menu = []
+    menu: list[dict[str, Any]] = []
     for module in registry.modules():
         for entry in module.menu:
             if entry.permission and not codes_with_permission(user, entry.permission):

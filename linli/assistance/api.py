@@ -73,12 +73,18 @@ def _detail_out(request: HttpRequest, a: Alert) -> AlertDetailOut:
         home_check=_check_out(check) if check else None, other_alerts=others)
 
 
-def _run_out(r: MonitoringRun) -> RunOut:
+def _run_out(request: HttpRequest, r: MonitoringRun) -> RunOut:
+    # The import's totals are its area's: only those holding that area get them (else null).
+    own = selectors.holds_run_area(request.user, r)
     return RunOut(id=r.pk, run_id=r.run_id, engine=r.engine, as_of=r.as_of,
                   params_documents=[d for d in r.params_documents.splitlines() if d], params_example=r.params_example,
-                  area_code=r.area_id, area_name=r.area.name, alerts_total=r.alerts_total,
-                  alerts_imported=r.alerts_imported, alerts_repeated=r.alerts_repeated,
-                  alerts_out_of_scope=r.alerts_out_of_scope, imported_by=str(r.imported_by), imported_at=r.imported_at)
+                  area_code=r.area_id, area_name=r.area.name, alerts_total=r.alerts_total if own else None,
+                  alerts_imported=r.alerts_imported if own else None,
+                  alerts_repeated=r.alerts_repeated if own else None,
+                  alerts_out_of_scope=r.alerts_out_of_scope if own else None,
+                  alerts_covered=r.alerts_covered if own else None, alerts_cleared=r.alerts_cleared if own else None,
+                  alerts_no_community=r.alerts_no_community if own else None, deadline_shift=r.deadline_shift,
+                  imported_by=str(r.imported_by), imported_at=r.imported_at)
 
 
 @router.get("/alerts", response=responses({200: AlertPage}, 403),
@@ -89,8 +95,9 @@ def alert_list(request: HttpRequest, filters: Query[AlertFilters]):
                                  alert_class=filters.alert_class, rule=filters.rule, status=filters.status,
                                  overdue=filters.overdue, q=filters.q)
     page = paged(qs, filters, _alert_out, AlertPage)
-    services.alert_list_log(by=request.user, area_code=filters.area or None,
-                            what=f"接口查询监测预警列表（第 {page.page} 页，{len(page.items)} 条）")
+    # One access-log row per alert returned; the reason stays neutral (no search term).
+    services.alert_list_log(by=request.user, shown=[(i.id, i.area_code, i.community) for i in page.items],
+                            what="接口查询预警列表" + ("（按关键词搜索）" if filters.q.strip() else ""))
     return page
 
 
@@ -118,7 +125,7 @@ def home_check_create(request: HttpRequest, alert_id: AlertId, payload: HomeChec
 def run_list(request: HttpRequest, filters: Query[RunFilters]):
     _require_view(request)
     qs = selectors.runs_visible(request.user, within=filters.area or None).order_by("-imported_at", "-pk")
-    return paged(qs, filters, _run_out, RunPage)
+    return paged(qs, filters, lambda r: _run_out(request, r), RunPage)
 
 
 @router.get("/overdue", response=responses({200: list[OverdueRowOut]}, 403),

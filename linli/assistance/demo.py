@@ -3,8 +3,8 @@ registry of the two demo communities, imported for the district, with a few home
 
 The registry comes from ``monitoring.generate`` (≈600 persons); its households are then dressed as
 the demo's own (``_dress``), so an alert leads to a resident the officer can open. The engine runs
-on DuckDB with the example parameters (marked as such on every page), as of ten days ago, so some
-home checks are already overdue and flagged to the street.
+on DuckDB with the example parameters (marked as such on every page), as of ten days ago and
+imported that day, so some home checks are already overdue and flagged to the street.
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from django.db.models import F
+from django.utils import timezone
 
 from linli.assistance import services
-from linli.assistance.models import Alert, AlertStatus
+from linli.assistance.models import Alert, AlertStatus, MonitoringRun
 from linli.assistance.monitoring.schema import INPUTS
 from linli.people.models import HouseholdMember, Relation, Resident
 
@@ -111,6 +113,15 @@ def _home_checks(staff: dict[str, Any], today: dt.date) -> None:
                                    referred_to="渝北区医疗保障局")
 
 
+def _imported_on_the_day(run: MonitoringRun) -> None:
+    """The demo's history: the run was imported the day it ran, so its deadlines are the engine's
+    (an import today moved them by the days since), and some checks are late by now."""
+    moment = timezone.make_aware(dt.datetime.combine(run.as_of, dt.time(9, 0)))
+    Alert.objects.filter(first_run=run).update(deadline=F("deadline") - dt.timedelta(days=run.deadline_shift),
+                                               created_at=moment, updated_at=moment)
+    MonitoringRun.objects.filter(pk=run.pk).update(deadline_shift=0, imported_at=moment)
+
+
 def demo_build(*, staff: dict[str, Any], today: dt.date) -> None:
     if min(Resident.objects.filter(area__code__startswith=code).count()
            for code in (XINGJIAQIAO, JINZHUYUAN)) < MIN_RESIDENTS:
@@ -118,6 +129,7 @@ def demo_build(*, staff: dict[str, Any], today: dt.date) -> None:
     as_of = today - dt.timedelta(days=RUN_DAYS_AGO)
     with tempfile.TemporaryDirectory(prefix="linli-demo-monitor-") as folder:
         out = _run(Path(folder), as_of)
-        services.run_import_dir(by=staff["yb-aid"], area_code=DISTRICT, out_dir=out)
+        run = services.run_import_dir(by=staff["yb-aid"], area_code=DISTRICT, out_dir=out)
+    _imported_on_the_day(run)
     services.overdue_escalate()
     _home_checks(staff, today)

@@ -17,18 +17,27 @@ from linli.core.protected import EncryptedTextField
 
 
 class MonitoringRun(models.Model):
-    """One imported run of the matching engine (a month's 数据比对)."""
+    """One import of a run of the matching engine (a month's 数据比对) for one area.
 
-    run_id = models.CharField("批次号", max_length=64, unique=True)  # from report.json
+    A run may be imported several times, once per area (a community first, its county later): each
+    import covers the communities under its area, less those not on the platform at the time."""
+
+    run_id = models.CharField("批次号", max_length=64, db_index=True)  # from report.json
     engine = models.CharField("引擎", max_length=16)
     as_of = models.DateField("比对基准日")
     params_documents = models.TextField("参数依据", blank=True)  # the versions' documents, one per line
     params_example = models.BooleanField("示例参数", default=False)
-    report = models.JSONField("运行报告", default=dict)
+    report = models.JSONField("运行报告", default=dict)  # run_files.summary: counts only, no listed rows
     alerts_total = models.PositiveIntegerField("预警总数", default=0)  # in the file
     alerts_imported = models.PositiveIntegerField("导入预警数", default=0)  # new, within the importer's areas
     alerts_repeated = models.PositiveIntegerField("再次预警数", default=0)  # already open: updated
     alerts_out_of_scope = models.PositiveIntegerField("不在辖区数", default=0)
+    alerts_covered = models.PositiveIntegerField("已由其他导入覆盖数", default=0)  # same run, imported earlier
+    alerts_cleared = models.PositiveIntegerField("已核查排除且证据未变数", default=0)
+    alerts_no_community = models.PositiveIntegerField("平台尚未建立社区的预警数", default=0)
+    # Codes of those communities: not covered by this import, so a later import takes their rows.
+    missing_communities = models.JSONField("平台尚未建立的社区", default=list, blank=True)
+    deadline_shift = models.PositiveIntegerField("核查期限顺延天数", default=0)  # imported after as_of
     # The importer's area: the run covers the alerts under it.
     area = models.ForeignKey("areas.Area", verbose_name="导入范围", on_delete=models.PROTECT, related_name="+")
     imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -38,6 +47,7 @@ class MonitoringRun(models.Model):
         verbose_name = "监测批次"
         verbose_name_plural = "监测批次"
         ordering = ["-imported_at"]
+        constraints = [models.UniqueConstraint(fields=["run_id", "area"], name="one_import_per_run_and_area")]
 
     def __str__(self) -> str:
         return f"{self.as_of:%Y-%m-%d} {self.run_id}"
@@ -91,7 +101,8 @@ class Alert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.household_key} {self.get_rule_display()}"
+        # Neutral: it shows up in the access log and audit pages, seen by non-assistance roles.
+        return f"监测预警 #{self.pk}"
 
 
 class HomeCheck(models.Model):

@@ -14,6 +14,6 @@ def register_module() -> None:
                 MenuEntry("逾期核查", "assistance:overdue", "view_assistance"),
                 MenuEntry("监测批次", "assistance:run_list", "view_assistance"),
             ),
-            stats=(Stat("待核查预警", selectors.count_open_alerts),),
+            stats=(Stat("待核查预警", selectors.count_open_alerts), Stat("逾期未核查", selectors.count_overdue_alerts)),
         )
     )

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from linli.assistance.errors import AssistanceErrorCode
-from linli.assistance.monitoring.schema import ALERT_COLUMNS
+from linli.assistance.monitoring.schema import ALERT_COLUMNS, CLASSES, RULES
 from linli.core.errors import LinliError
 
 ARROW_TYPES: dict[str, pa.DataType] = {
@@ -39,7 +40,7 @@ class Report:
     example: bool
     rows: int
     sha256: str
-    raw: dict[str, Any]
+    summary: dict[str, Any]  # what the platform keeps of the report (``summary``)
 
 
 def _report_error(reason: str) -> LinliError:
@@ -93,7 +94,7 @@ def read_report(data: bytes) -> Report:
     if not isinstance(sha, str) or not re.fullmatch(r"[0-9a-fA-F]{64}", sha):
         raise _report_error("alerts.sha256（预警文件校验值）缺失或格式不正确")
     return Report(run_id=run_id, engine=engine, as_of=as_of, documents=documents,
-                  example=bool(params.get("example")), rows=rows, sha256=sha.lower(), raw=raw)
+                  example=bool(params.get("example")), rows=rows, sha256=sha.lower(), summary=summary(raw))
 
 
 def read_alerts(data: bytes, report: Report) -> pa.Table:
@@ -124,8 +125,74 @@ def read_alerts(data: bytes, report: Report) -> pa.Table:
 
 
 def split_scope(table: pa.Table, area_code: str) -> tuple[list[int], list[int]]:
-    """Row indexes (0-based) under ``area_code``, and those with no area code; the rest is out of scope."""
-    codes = table.column("area_code")
-    under = pc.fill_null(pc.starts_with(codes, area_code), False)
-    missing = pc.is_null(codes)
+    """Row indexes (0-based) under ``area_code``, and those with no area code; the rest is out of scope.
+
+    Codes are compared stripped of spaces, as ``services`` reads them: " 5001…" is under 5001."""
+    codes = pc.utf8_trim_whitespace(table.column("area_code"))
+    missing = pc.fill_null(pc.equal(codes, ""), True)
+    under = pc.and_(pc.fill_null(pc.starts_with(codes, area_code), False), pc.invert(missing))
     return (pc.indices_nonzero(under).to_pylist(), pc.indices_nonzero(missing).to_pylist())
+
+
+# --- what the platform keeps of a report, read back defensively -------------------------------------
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _short(value: Any, length: int = 200) -> str:
+    return value[:length] if isinstance(value, str) else ""
+
+
+def counts(value: Any, keys: Any = None, limit: int = 100) -> dict[str, int]:
+    """A ``{name: count}`` mapping: non-negative whole counts under short text names, anything else
+    dropped (the stored report may be old or edited: a page must not fail on it)."""
+    if not isinstance(value, dict):
+        return {}
+    out: dict[str, int] = {}
+    for name, n in value.items():
+        if isinstance(name, str) and _count(n) is not None and (keys is None or name in keys):
+            out[name[:200]] = n
+            if len(out) >= limit:
+                break
+    return out
+
+
+def summary(raw: Any) -> dict[str, Any]:
+    """The report as the platform keeps it: the run, its parameters, counts per file and problem
+    reason, stage timings and alert counts. The listed problem rows (households' keys and values)
+    and anything else are left out. Reading a stored one through here again validates its types."""
+    raw = raw if isinstance(raw, dict) else {}
+    params = _part(raw, "params", dict)
+    versions: list[dict[str, Any]] = [
+        {"region": _short(v.get("region"), 12), "valid_from": _short(v.get("valid_from"), 10),
+         "document": _short(v.get("document")).strip(), "example": v.get("example") is True}
+        for v in _part(params, "versions", list)[:50] if isinstance(v, dict)]
+    documents = [d for d in dict.fromkeys(v["document"] for v in versions) if d]
+    files = {name[:64]: counts(c, ("read", "bad", "skipped"))
+             for name, c in list(_part(raw, "files", dict).items())[:50] if isinstance(name, str)}
+    problems = _part(raw, "problems", dict)
+    by_file = {name[:64]: counts(reasons, limit=50)
+               for name, reasons in list(_part(problems, "by_file", dict).items())[:50] if isinstance(name, str)}
+    stages = []
+    for stage in _part(raw, "stages", list)[:20]:
+        if isinstance(stage, dict):
+            seconds = stage.get("seconds")
+            ok = isinstance(seconds, int | float) and not isinstance(seconds, bool) and math.isfinite(seconds)
+            stages.append({"stage": _short(stage.get("stage"), 32), "key": _short(stage.get("key"), 32),
+                           "seconds": float(seconds) if ok and seconds is not None else None,
+                           "rows": _count(stage.get("rows"))})
+    alerts = _part(raw, "alerts", dict)
+    return {
+        "status": _short(raw.get("status"), 16),
+        "run_id": _short(raw.get("run_id"), 64),
+        "engine": _short(raw.get("engine"), 16),
+        "as_of": _short(raw.get("as_of"), 10),
+        "params": {"example": params.get("example") is True, "versions": versions, "documents": documents},
+        "files": files,
+        "problems": {"total": _count(problems.get("total")) or 0, "by_file": by_file},
+        "stages": stages,
+        "alerts": {"rows": _count(alerts.get("rows")) or 0, "sha256": _short(alerts.get("sha256"), 64),
+                   "by_rule": counts(alerts.get("by_rule"), RULES), "by_class": counts(alerts.get("by_class"), CLASSES)},
+    }

@@ -90,7 +90,7 @@ class AlertDetailOut(AlertOut):
 
 class HomeCheckIn(Schema):
     outcome: Literal["confirmed", "cleared", "referred"] = Field(description="情况属实、排除预警、转介处理")
-    visited_on: dt.date = Field(description="入户日期，不晚于今天，不早于预警生成日")
+    visited_on: dt.date = Field(description="入户日期，不晚于今天，不早于比对基准日")
     note: Text = Field(max_length=2000, description="核查情况（必填）")
     referred_to: Text = Field("", max_length=100, description="转介单位（转介处理时必填）")
 
@@ -110,10 +110,15 @@ class RunOut(Schema):
     params_example: bool = Field(description="使用示例参数（非正式标准）")
     area_code: str = Field(description="导入范围")
     area_name: str
-    alerts_total: int
-    alerts_imported: int
-    alerts_repeated: int
-    alerts_out_of_scope: int
+    # The import's totals: null unless the user holds its area (an officer below sees their own on the page).
+    alerts_total: int | None
+    alerts_imported: int | None
+    alerts_repeated: int | None
+    alerts_out_of_scope: int | None
+    alerts_covered: int | None = Field(description="已由同一批次的其他导入覆盖，未再导入")
+    alerts_cleared: int | None = Field(description="已核查排除且证据未变，未再预警")
+    alerts_no_community: int | None = Field(description="平台尚未建立的社区的预警，未导入")
+    deadline_shift: int = Field(description="比对基准日后导入，新预警核查期限顺延的天数")
     imported_by: str
     imported_at: dt.datetime
 

@@ -13,7 +13,7 @@ from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from linli.accounts.roles import Perm
-from linli.accounts.selectors import codes_with_permission
+from linli.accounts.selectors import codes_with_permission, has_permission
 from linli.areas.visibility import narrow, visible
 from linli.assistance.models import Alert, AlertStatus, MonitoringRun
 from linli.core import idcard, protected
@@ -107,6 +107,33 @@ def run_get(user: Any, pk: Any) -> MonitoringRun:
     if run is None:
         raise not_found("监测批次")
     return run
+
+
+def holds_run_area(user: Any, run: MonitoringRun) -> bool:
+    """Whether the user's assistance grants cover the area the run was imported for (its totals are theirs)."""
+    return has_permission(user, VIEW, run.area_id)
+
+
+def run_figures(user: Any, run: MonitoringRun) -> dict[str, Any]:
+    """A run's figures as the user may see them: the import's own totals for those holding its area;
+    for the others (a community officer on a county's import), counted from the alerts they see.
+
+    {"own": bool, "new", "repeated", "by_rule": {rule: n}, and for the own: "total", "out_of_scope",
+    "covered", "cleared", "no_community"}."""
+    from linli.assistance import run_files
+
+    if holds_run_area(user, run):
+        return {"own": True, "total": run.alerts_total, "new": run.alerts_imported, "repeated": run.alerts_repeated,
+                "out_of_scope": run.alerts_out_of_scope, "covered": run.alerts_covered,
+                "cleared": run.alerts_cleared, "no_community": run.alerts_no_community,
+                "by_rule": run_files.summary(run.report)["alerts"]["by_rule"]}
+    mine = visible(Alert.objects.all(), user, VIEW, field="area__code").filter(Q(first_run=run) | Q(last_run=run))
+    rows = mine.order_by().values("rule").annotate(
+        n=Count("pk"), new=Count("pk", filter=Q(first_run=run)),
+        repeated=Count("pk", filter=Q(last_run=run) & ~Q(first_run=run)))
+    by_rule = {r["rule"]: r["n"] for r in rows}
+    return {"own": False, "new": sum(r["new"] for r in rows), "repeated": sum(r["repeated"] for r in rows),
+            "by_rule": by_rule}
 
 
 def overdue_by_community(user: Any, within: str | None = None, *, today: dt.date | None = None) -> list[dict]:

@@ -6,10 +6,10 @@ page showing a household's assistance data writes the access log, the list inclu
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -26,12 +26,14 @@ from linli.areas.models import Area, Level
 from linli.areas.selectors import areas_visible
 from linli.assistance import evidence, selectors, services
 from linli.assistance import forms as f
-from linli.assistance.models import Alert, AlertStatus
+from linli.assistance.errors import AssistanceErrorCode
+from linli.assistance.models import Alert, AlertStatus, MonitoringRun
 from linli.assistance.monitoring.schema import RULES, TIERS
 from linli.core import idcard
-from linli.core.errors import LinliError, forbidden
+from linli.core.errors import CoreErrorCode, LinliError, forbidden
 from linli.core.forms import add_service_error
 from linli.core.listing import ListColumn, ListPage
+from linli.core.models import ImportBatch
 from linli.core.names import mask_name
 from linli.core.once import submit_once
 from linli.people.permissions import can_view_resident
@@ -96,8 +98,27 @@ def _within(request: HttpRequest, community: str) -> str | None:
     return community if community and (not selected or community.startswith(selected)) else selected
 
 
-def _filtered(request: HttpRequest, form: f.AlertFilterForm, today: dt.date):
-    data = form.cleaned_data if form.is_valid() else {}
+def _filter_data(form: f.AlertFilterForm) -> dict[str, Any]:
+    """Each filter cleaned on its own: an invalid one shows its error beside it and is left out,
+    the others still apply."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return form.cleaned_data
+
+
+def _run_choices(request: HttpRequest) -> list[MonitoringRun]:
+    """The newest runs, and the one asked for however old (a run's page links to its alerts)."""
+    runs = list(selectors.runs_visible(request.user, within=selected_area_code(request)).order_by("-as_of", "-pk")[:24])
+    wanted = request.GET.get("run", "")
+    if wanted and all(str(r.pk) != wanted for r in runs):
+        # Not theirs or no such run: the field says it is not one of the choices.
+        with contextlib.suppress(LinliError):
+            runs.append(selectors.run_get(request.user, wanted))
+    return runs
+
+
+def _filtered(request: HttpRequest, data: dict[str, Any], today: dt.date):
     overdue = data.get("overdue", "")
     qs = selectors.alerts_filter(
         selectors.alerts_visible(request.user, within=_within(request, data.get("area", "")), today=today),
@@ -111,9 +132,21 @@ def _filtered(request: HttpRequest, form: f.AlertFilterForm, today: dt.date):
     return qs
 
 
-def _alert_columns(today: dt.date) -> list[ListColumn]:
+class Shown:
+    """The alerts a list page or export drew, noted as their first cell is drawn: the access log
+    gets one row per alert shown, so "who saw household X" has an answer."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, str, str]] = []
+
+    def household(self, alert: Alert) -> str:
+        self.rows.append((alert.pk, alert.area_id, alert.area.name))
+        return alert.household_key
+
+
+def _alert_columns(today: dt.date, shown: Shown) -> list[ListColumn]:
     return [
-        ListColumn("家庭编号", lambda a: a.household_key, sort=("household_key",),
+        ListColumn("家庭编号", shown.household, sort=("household_key",),
                    link=lambda a: reverse("assistance:alert_detail", args=[a.pk])),
         ListColumn("户主", lambda a: mask_name(a.head_name) if a.head_name else None),
         ListColumn("社区", lambda a: a.area.name, sort=("area__code",)),
@@ -129,44 +162,26 @@ def _alert_columns(today: dt.date) -> list[ListColumn]:
 def alert_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
     today = timezone.localdate()
-    runs = selectors.runs_visible(request.user, within=selected_area_code(request)).order_by("-as_of", "-pk")[:24]
-    form = f.AlertFilterForm(request.GET or None, communities=_communities(request), runs=runs)
+    form = f.AlertFilterForm(request.GET or None, communities=_communities(request), runs=_run_choices(request))
+    data = _filter_data(form)
     exporting = request.GET.get("export") == "xlsx"
+    shown = Shown()
     listing = ListPage(
         title="监测预警",
-        columns=_alert_columns(today),
-        queryset=_filtered(request, form, today),
+        columns=_alert_columns(today, shown),
+        queryset=_filtered(request, data, today),
         filter_form=form,
         default_order=("-status", "deadline", "pk"),  # open ("open" > "checked") first
         export_name="监测预警清单",  # names masked as on screen
         can_export=True,
-        export_queryset=lambda: _filtered(request, form, today),
+        export_queryset=lambda: _filtered(request, data, today),
         empty_text="没有符合条件的预警",
     )
     response = listing.render(request, "assistance/alert_list.html")
-    # One access-log row per page view (each filter change, each export): who looked at which list.
-    data = form.cleaned_data if form.is_valid() else {}
-    services.alert_list_log(by=request.user, area_code=_within(request, data.get("area", "")),
-                            what=("导出预警清单" if exporting else "查看预警清单") + _filter_words(form))
+    # The reason stays neutral: the access-log page's readers may not see assistance data.
+    what = ("导出预警列表" if exporting else "查看预警列表") + ("（按关键词搜索）" if data.get("q") else "")
+    services.alert_list_log(by=request.user, shown=shown.rows, what=what)
     return response
-
-
-def _filter_words(form: f.AlertFilterForm) -> str:
-    """The filters in words for the log's reason; a searched ID number is not written out."""
-    if not form.is_valid():
-        return ""
-    parts = []
-    for name, value in form.cleaned_data.items():
-        if value in ("", None):
-            continue
-        field = form.fields[name]
-        if isinstance(field, forms.ChoiceField):
-            choices: Any = field.choices
-            value = {str(k): v for k, v in choices}.get(str(value), value)
-        elif any(c.isdigit() for c in str(value)[6:]) and len(str(value)) >= 15:
-            value = idcard.mask(str(value))
-        parts.append(f"{field.label}={value}")
-    return f"（{'，'.join(parts)}）" if parts else ""
 
 
 def _detail_context(request: HttpRequest, alert: Alert, form: f.HomeCheckForm | None = None) -> dict[str, Any]:
@@ -208,8 +223,18 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-@submit_once
 def home_check_create(request: HttpRequest, pk: int) -> HttpResponse:
+    response = _home_check_submit(request, pk)
+    shown: Alert | None = getattr(response, "assistance_shown", None)
+    if shown is not None:
+        # The form came back with the household's data: logged here, after submit_once rolled back
+        # the refused write, so the row stays.
+        services.alert_view_log(by=request.user, alert=shown, what="查看预警详情")
+    return response
+
+
+@submit_once
+def _home_check_submit(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request)
     alert = selectors.alert_get(request.user, pk)
     if not has_permission(request.user, Perm.MANAGE_ASSISTANCE, alert.area.code):
@@ -222,12 +247,17 @@ def home_check_create(request: HttpRequest, pk: int) -> HttpResponse:
                                        visited_on=d["visited_on"], note=d["note"],
                                        referred_to=d["referred_to"])
         except LinliError as exc:
+            if exc.code == AssistanceErrorCode.CHECKED:  # recorded meanwhile (another tab, a colleague)
+                messages.error(request, exc.message)
+                return redirect("assistance:alert_detail", pk=alert.pk)
             add_service_error(form, exc)
         else:
             messages.success(request, f"已记录家庭 {alert.household_key} 的入户核查结果")
             return redirect("assistance:alert_detail", pk=alert.pk)
     # Shown again with the errors beside their fields; the refused form writes nothing (status 400).
-    return render(request, "assistance/alert_detail.html", _detail_context(request, alert, form), status=400)
+    response = render(request, "assistance/alert_detail.html", _detail_context(request, alert, form), status=400)
+    response.assistance_shown = alert  # type: ignore[attr-defined]
+    return response
 
 
 # --- overdue --------------------------------------------------------------------------------
@@ -257,6 +287,11 @@ def _import_areas(request: HttpRequest) -> list[Area]:
                 .filter(level__in=[Level.COUNTY, Level.STREET, Level.COMMUNITY]).order_by("code"))
 
 
+def _own(request: HttpRequest, value: Any) -> Any:
+    """A run's figure for its own area: shown to those holding that area only (see run_figures)."""
+    return lambda r: value(r) if selectors.holds_run_area(request.user, r) else "—"
+
+
 @staff_required
 def run_list(request: HttpRequest) -> HttpResponse:
     _require_view(request)
@@ -266,10 +301,10 @@ def run_list(request: HttpRequest) -> HttpResponse:
         ListColumn("批次号", lambda r: r.run_id),
         ListColumn("引擎", lambda r: r.engine),
         ListColumn("导入范围", lambda r: r.area.name, sort=("area__code",)),
-        ListColumn("预警总数", lambda r: r.alerts_total),
-        ListColumn("新增", lambda r: r.alerts_imported),
-        ListColumn("再次预警", lambda r: r.alerts_repeated),
-        ListColumn("不在辖区", lambda r: r.alerts_out_of_scope),
+        ListColumn("预警总数", _own(request, lambda r: r.alerts_total)),
+        ListColumn("新增", _own(request, lambda r: r.alerts_imported)),
+        ListColumn("再次预警", _own(request, lambda r: r.alerts_repeated)),
+        ListColumn("不在辖区", _own(request, lambda r: r.alerts_out_of_scope)),
         ListColumn("参数", lambda r: "示例参数" if r.params_example else "正式参数"),
         ListColumn("导入时间", lambda r: timezone.localtime(r.imported_at).strftime("%Y-%m-%d %H:%M"), sort=("imported_at",)),
     ]
@@ -284,26 +319,28 @@ def run_list(request: HttpRequest) -> HttpResponse:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_view(request)
     run = selectors.run_get(request.user, pk)
-    report = run.report or {}
+    figures = selectors.run_figures(request.user, run)
     return render(request, "assistance/run_detail.html", {
         "run": run,
+        "figures": figures,
         "documents": [d for d in run.params_documents.splitlines() if d.strip()],
-        "by_rule": _by_rule(report),
+        "by_rule": [(RULES[code][1], figures["by_rule"][code]) for code in RULES if figures["by_rule"].get(code)],
         "alerts_link": f"{reverse('assistance:alert_list')}?run={run.pk}",
+        "missing": _codes(run.missing_communities),
     })
 
 
-def _by_rule(report: dict[str, Any]) -> list[tuple[str, int]]:
-    alerts: Any = report.get("alerts")
-    counts: Any = alerts.get("by_rule") if isinstance(alerts, dict) else None
-    if not isinstance(counts, dict):
-        return []
-    return [(RULES[code][1], int(counts[code])) for code in RULES if counts.get(code)]
+def _codes(codes: Any, limit: int = 20) -> str:
+    """Community codes for a line of text: the first ``limit``, then how many more."""
+    codes = [c for c in codes if isinstance(c, str)] if isinstance(codes, list) else []
+    more = f" 等 {len(codes)} 个" if len(codes) > limit else ""
+    return "、".join(codes[:limit]) + more
 
 
 @staff_required
 def run_import(request: HttpRequest) -> HttpResponse:
-    """Step 1: the two files of a run, checked and kept (encrypted) for step 2; nothing imported yet."""
+    """Step 1: the two files of a run, checked and kept (encrypted) for step 2; nothing imported yet.
+    An upload that cannot be imported is not kept: its preview is shown here, once."""
     _require_view(request)
     areas = _import_areas(request)
     if not areas:
@@ -312,24 +349,44 @@ def run_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            batch, _ = services.run_upload_preview(by=request.user, area_code=d["area"],
-                                                   alerts=d["alerts"].read(), report=d["report"].read())
+            batch, preview = services.run_upload_preview(by=request.user, area_code=d["area"],
+                                                         alerts=d["alerts"].read(), report=d["report"].read())
         except LinliError as exc:
             add_service_error(form, exc)
         else:
-            return redirect("assistance:run_preview", batch_id=batch.pk)
+            if preview.ok:
+                return redirect("assistance:run_preview", batch_id=batch.pk)
+            return _preview_page(request, batch, preview)
     return render(request, "assistance/run_import.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _preview_page(request: HttpRequest, batch: ImportBatch, preview: services.RunPreview) -> HttpResponse:
+    return render(request, "assistance/run_preview.html", {
+        "batch": batch, "preview": preview, "kept": batch.status == ImportBatch.Status.PREVIEWED,
+        "by_rule": [(RULES[k][1] if k in RULES else k, n) for k, n in preview.by_rule.items()],
+    })
+
+
+def _gone(request: HttpRequest, exc: LinliError) -> HttpResponse | None:
+    """A batch already imported or discarded: back to the runs with a word, not an error page."""
+    if exc.code != CoreErrorCode.IMPORT_STATE:
+        return None
+    messages.info(request, exc.message)
+    return redirect("assistance:run_list")
 
 
 @staff_required
 def run_preview(request: HttpRequest, batch_id: Any) -> HttpResponse:
     """Step 2: what the import would do; confirm to import all of it, or nothing."""
     _require_view(request)
-    batch, preview = services.run_batch_preview(by=request.user, batch_id=batch_id)
-    return render(request, "assistance/run_preview.html", {
-        "batch": batch, "preview": preview,
-        "by_rule": [(RULES[k][1] if k in RULES else k, n) for k, n in preview.by_rule.items()],
-    })
+    try:
+        batch, preview = services.run_batch_preview(by=request.user, batch_id=batch_id)
+    except LinliError as exc:
+        gone = _gone(request, exc)
+        if gone is None:
+            raise
+        return gone
+    return _preview_page(request, batch, preview)
 
 
 @staff_required
@@ -342,8 +399,11 @@ def run_commit(request: HttpRequest, batch_id: Any) -> HttpResponse:
     except LinliError as exc:
         if exc.status in (403, 404):
             raise
+        gone = _gone(request, exc)
+        if gone is not None:
+            return gone
         messages.error(request, exc.message)
-        return redirect("assistance:run_preview", batch_id=batch_id)
+        return redirect("assistance:run_preview", batch_id=batch_id)  # shows why, and discards the upload
     messages.success(request, f"已导入监测批次 {run.run_id}：新增预警 {run.alerts_imported} 条，"
                               f"再次预警 {run.alerts_repeated} 条")
     return redirect("assistance:run_detail", pk=run.pk)
@@ -353,6 +413,12 @@ def run_commit(request: HttpRequest, batch_id: Any) -> HttpResponse:
 @require_POST
 def run_discard(request: HttpRequest, batch_id: Any) -> HttpResponse:
     _require_view(request)
-    services.run_upload_discard(by=request.user, batch_id=batch_id)
+    try:
+        services.run_upload_discard(by=request.user, batch_id=batch_id)
+    except LinliError as exc:
+        gone = _gone(request, exc)
+        if gone is None:
+            raise
+        return gone
     messages.success(request, "已放弃这次上传，没有导入任何数据")
     return redirect("assistance:run_list")

@@ -117,9 +117,10 @@ class World:
 
 
 def import_rows(by: Any, area_code: str, rows: list[dict[str, Any]], **report: Any) -> Any:
+    """Imported the day it ran (as of NOW's date, unless given): deadlines as in the file."""
     from linli.assistance import services
 
-    alerts, rep = run_files(rows, **report)
+    alerts, rep = run_files(rows, **({"as_of": NOW.date()} | report))
     return services.run_import(by=by, area_code=area_code, alerts=alerts, report=rep)
 
 

@@ -18,7 +18,6 @@ from linli.assistance.models import Alert, AlertStatus, HomeCheck, MonitoringRun
 from linli.assistance.tests.factories import (
     AS_OF,
     NOW,
-    PAST,
     alert_row,
     alerts_parquet,
     import_rows,
@@ -28,7 +27,7 @@ from linli.assistance.tests.factories import (
     write_run,
 )
 from linli.core import protected
-from linli.core.errors import LinliError
+from linli.core.errors import CoreErrorCode, LinliError
 from linli.core.models import AuditEntry, ImportBatch
 from linli.core.testing import JINZHUYUAN, XINGJIAQIAO, XJQ_GRID, make_id_number, staff
 
@@ -113,7 +112,7 @@ def test_head_id_number_encrypted_hashed_and_linked(personas, officer):
 
 
 @pytest.mark.parametrize(("row", "reason"), [
-    (alert_row(household_id=9, area_code="500112009099"), "第 2 行：社区代码 500112009099 不在本平台"),
+    (alert_row(household_id=9, area_code="5001120090AB"), "第 2 行：社区代码 5001120090AB 格式不正确（应为 12 位数字）"),
     (alert_row(household_id=9, area_code="500112009"), "地区代码 500112009 不是社区（街道）"),
     (alert_row(household_id=9, area_code=XJQ_GRID), "不是社区（网格）"),
     (alert_row(household_id=9, rule="unknown_rule"), "未知的预警规则 unknown_rule"),
@@ -221,7 +220,9 @@ def test_run_already_imported_refused(officer, personas):
     assert preview.already_imported and not preview.ok
     before = tables()
     error = refused(AssistanceErrorCode.RUN_DUPLICATE, by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
-    assert error.status == 409 and "批次 dup-1 已于" in error.message and "不能重复导入" in error.message
+    assert error.status == 409
+    assert error.message == "批次 dup-1 已由救助专干于 2026-11-20 为邢家桥社区导入，不能重复导入"
+    assert preview.refusal == error.message
     assert tables() == before
 
 
@@ -354,14 +355,39 @@ def test_upload_commit_refused_keeps_the_batch(officer):
     assert batch.status == ImportBatch.Status.DISCARDED and batch.content == ""
 
 
-def test_upload_with_row_errors_is_kept_but_cannot_commit(officer):
+def test_upload_with_row_errors_is_discarded_at_once(officer):
     alerts, report = run_files([alert_row(area_code=XJQ_GRID)])
     batch, preview = services.run_upload_preview(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
     assert preview.errors_total == 1 and batch.error_count == 1
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DISCARDED and batch.content == ""  # the file is not kept
     with pytest.raises(LinliError) as exc:
         services.run_upload_commit(by=officer, batch_id=batch.pk)
-    assert exc.value.code == AssistanceErrorCode.RUN_ROWS
+    assert exc.value.code == CoreErrorCode.IMPORT_STATE and exc.value.status == 409
     assert tables()[:2] == (0, 0)
+
+
+def test_upload_of_a_run_already_imported_is_discarded_at_once(officer):
+    alerts, report = run_files([alert_row()], run_id="web-3")
+    services.run_import(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    batch, preview = services.run_upload_preview(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert preview.already_imported and "不能重复导入" in preview.refusal
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DISCARDED and batch.content == ""
+
+
+def test_a_kept_upload_that_can_no_longer_be_imported_is_discarded_when_shown(officer):
+    alerts, report = run_files([alert_row()], run_id="web-4")
+    batch, preview = services.run_upload_preview(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert preview.ok
+    import_rows(officer, XINGJIAQIAO, [alert_row(household_id=5)], run_id="web-4")  # imported meanwhile
+    _, again = services.run_batch_preview(by=officer, batch_id=batch.pk)
+    assert again.already_imported
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.DISCARDED and batch.content == ""
+    with pytest.raises(LinliError) as exc:
+        services.run_batch_preview(by=officer, batch_id=batch.pk)
+    assert exc.value.code == CoreErrorCode.IMPORT_STATE
 
 
 # --- home checks ------------------------------------------------------------------------------
@@ -399,7 +425,7 @@ def test_home_check_referred(officer, alert):
 
 @pytest.mark.parametrize(("kw", "field", "reason"), [
     ({"visited_on": TODAY + dt.timedelta(days=1)}, "visited_on", "不能晚于今天"),
-    ({"visited_on": TODAY - dt.timedelta(days=1)}, "visited_on", "不能早于预警生成日期 2026-11-20"),
+    ({"visited_on": TODAY - dt.timedelta(days=1)}, "visited_on", "不能早于比对基准日 2026-11-20"),
     ({"visited_on": None}, "visited_on", "请填写日期"),
     ({"note": "   "}, "note", "不能为空"),
     ({"note": "x" * 2001}, "note", "过长"),
@@ -438,7 +464,157 @@ def test_overdue_escalate(personas):
     assert services.overdue_escalate(now=now + dt.timedelta(days=1)) == 0  # once only
     # Past the other deadlines a month later: the rest of the open alerts.
     assert services.overdue_escalate(now=now + dt.timedelta(days=40)) == 2
-    assert PAST < TODAY
+    flagged = set(Alert.objects.filter(escalated_at__isnull=False).values_list("pk", flat=True))
+    assert flagged == {w.xjq[0].pk, w.xjq[1].pk, w.jzy[0].pk}  # every open one; the checked one never
+
+
+# --- scope, coverage per community, repeats, cleared alerts, late imports (issue 8 review) --------
+
+
+def test_an_open_alert_outside_the_scope_is_a_row_error_and_left_alone(personas, officer):
+    jzy = staff("jzyaid", Role.ASSISTANCE_OFFICER, JINZHUYUAN)
+    import_rows(jzy, JINZHUYUAN, [alert_row(household_id=1, area_code=JINZHUYUAN, value=900.0)])
+    theirs = Alert.objects.get()
+    alerts, report = run_files([alert_row(household_id=2), alert_row(household_id=1, value=1300.0)])
+    reason = ("第 2 行：家庭 1 的「收入超过标准」预警在金竹苑社区尚未核查（可能已搬迁或家庭编号重复），"
+              "请由上级救助专干导入")
+    preview = services.run_preview(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert preview.errors == [reason] and not preview.ok
+    error = refused(AssistanceErrorCode.RUN_ROWS, by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert error.extra["errors"] == [reason]
+    again = Alert.objects.get()
+    assert (again.pk, again.area_id, again.times_seen, again.last_run_id, str(again.value), again.updated_at) == (
+        theirs.pk, JINZHUYUAN, 1, theirs.last_run_id, "900.00", theirs.updated_at)
+    # The county holds both communities: the household moved, its open alert follows it.
+    county = staff("yubeiaid", Role.ASSISTANCE_OFFICER, "500112")
+    run = services.run_import(by=county, area_code="500112", alerts=alerts, report=report)
+    assert (run.alerts_imported, run.alerts_repeated) == (1, 1)
+    moved = Alert.objects.get(pk=theirs.pk)
+    assert (moved.area_id, moved.times_seen, str(moved.value)) == (XINGJIAQIAO, 2, "1300.00")
+
+
+def test_a_county_import_skips_communities_an_earlier_import_of_the_run_covered(personas, officer):
+    alerts, report = run_files([alert_row(household_id=1), alert_row(household_id=2, area_code=JINZHUYUAN)],
+                               run_id="cover-1", as_of=TODAY)
+    mine = services.run_import(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert (mine.alerts_imported, mine.alerts_out_of_scope) == (1, 1)
+    county = staff("yubeiaid", Role.ASSISTANCE_OFFICER, "500112")
+    preview = services.run_preview(by=county, area_code="500112", alerts=alerts, report=report)
+    assert (preview.new, preview.repeated, preview.covered, preview.ok) == (1, 0, 1, True)
+    assert preview.covered_by == ["已由 邢家桥社区 于 2026-11-20 导入：1 条"]
+    run = services.run_import(by=county, area_code="500112", alerts=alerts, report=report)
+    assert (run.alerts_imported, run.alerts_repeated, run.alerts_covered) == (1, 0, 1)
+    assert sorted(Alert.objects.values_list("household_key", "times_seen")) == [("1", 1), ("2", 1)]
+    assert MonitoringRun.objects.filter(run_id="cover-1").count() == 2
+
+
+def test_a_run_with_nothing_left_in_scope_is_refused_naming_who_imported_it(personas, officer):
+    county = staff("yubeiaid", Role.ASSISTANCE_OFFICER, "500112", "渝北区救助专干")
+    alerts, report = run_files([alert_row(household_id=1), alert_row(household_id=2, area_code=JINZHUYUAN)],
+                               run_id="cover-2", as_of=TODAY)
+    services.run_import(by=county, area_code="500112", alerts=alerts, report=report)
+    before = tables()
+    why = "批次 cover-2 在邢家桥社区的预警已全部导入（渝北区救助专干于 2026-11-20 为渝北区导入），没有可导入的预警"
+    preview = services.run_preview(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert preview.already_imported and preview.refusal == why and preview.covered == 1
+    error = refused(AssistanceErrorCode.RUN_DUPLICATE, by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert error.message == why and error.status == 409
+    assert tables() == before
+
+
+def test_rows_of_communities_not_on_the_platform_are_left_out_then_imported_once_created(personas):
+    from linli.areas.models import Area, Level
+
+    county = staff("yubeiaid", Role.ASSISTANCE_OFFICER, "500112", "渝北区救助专干")
+    alerts, report = run_files([alert_row(household_id=1), alert_row(household_id=2, area_code="500112009099"),
+                                alert_row(household_id=3, area_code="500112009099"),
+                                alert_row(household_id=4, area_code="110105001001")], run_id="late-1", as_of=TODAY)
+    preview = services.run_preview(by=county, area_code="500112", alerts=alerts, report=report)
+    assert preview.ok and (preview.new, preview.no_community, preview.out_of_scope) == (1, 2, 1)
+    assert preview.missing_communities == ["500112009099"]
+    run = services.run_import(by=county, area_code="500112", alerts=alerts, report=report)
+    assert (run.alerts_imported, run.alerts_no_community, run.missing_communities) == (1, 2, ["500112009099"])
+    Area.objects.create(code="500112009099", name="新建社区", level=Level.COMMUNITY, parent_id="500112009")
+    # The county has this run: it is refused, saying how to take the new community's rows.
+    error = refused(AssistanceErrorCode.RUN_DUPLICATE, by=county, area_code="500112", alerts=alerts, report=report)
+    assert "平台新建社区的 2 条预警，请选择该社区或其街道为导入范围导入" in error.message
+    street = staff("renheaid", Role.ASSISTANCE_OFFICER, "500112009")
+    later = services.run_import(by=street, area_code="500112009", alerts=alerts, report=report)
+    assert (later.alerts_imported, later.alerts_covered, later.alerts_no_community) == (2, 1, 0)
+    assert sorted(Alert.objects.values_list("household_key", "area_id")) == [
+        ("1", XINGJIAQIAO), ("2", "500112009099"), ("3", "500112009099")]
+
+
+def test_import_areas_are_a_county_a_street_or_a_community(officer):
+    alerts, report = run_files([alert_row()])
+    with pytest.raises(LinliError) as exc:
+        services.run_preview(by=officer, area_code=XJQ_GRID, alerts=alerts, report=report)
+    assert exc.value.field == "area" and exc.value.status == 400
+    assert "是网格，导入范围应为区县、街道或社区" in exc.value.message
+
+
+def test_an_alert_cleared_at_home_is_not_raised_again_on_the_same_evidence(officer):
+    import_rows(officer, XINGJIAQIAO, [alert_row(household_id=1, value=1024.5, threshold=760.0),
+                                       alert_row(household_id=2, rule="high_medical", tier_held="", value=23000.0)])
+    cleared, confirmed = Alert.objects.order_by("household_key")
+    services.home_check_record(by=officer, alert=cleared, outcome="cleared", visited_on=TODAY, note="一次性收入")
+    services.home_check_record(by=officer, alert=confirmed, outcome="confirmed", visited_on=TODAY, note="属实")
+    same = [alert_row(household_id=1, value=1024.5, threshold=760.0, members=3),
+            alert_row(household_id=2, rule="high_medical", tier_held="", value=23000.0)]
+    alerts, report = run_files(same, as_of=TODAY)
+    preview = services.run_preview(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert (preview.new, preview.cleared) == (1, 1)
+    run = services.run_import(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert (run.alerts_imported, run.alerts_cleared) == (1, 1)  # the confirmed one is alerted again
+    assert Alert.objects.filter(household_key="1").count() == 1
+    changed = import_rows(officer, XINGJIAQIAO, [alert_row(household_id=1, value=1100.0, threshold=760.0)])
+    assert (changed.alerts_imported, changed.alerts_cleared) == (1, 0)  # new evidence: a new alert
+    assert Alert.objects.filter(household_key="1", status=AlertStatus.OPEN).count() == 1
+
+
+def test_a_late_import_moves_the_deadlines_and_allows_visits_since_as_of(officer):
+    # Run as of 2026-11-01, imported on 2026-11-20: a check due 15 days after the run is due 15 days after import.
+    alerts, report = run_files([alert_row(household_id=1, deadline=AS_OF + dt.timedelta(days=15))])
+    preview = services.run_preview(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert preview.deadline_shift == 19
+    run = services.run_import(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    alert = Alert.objects.get()
+    assert run.deadline_shift == 19 and alert.deadline == TODAY + dt.timedelta(days=15)
+    # A repeat keeps the deadline it has.
+    import_rows(officer, XINGJIAQIAO, [alert_row(household_id=1, deadline=dt.date(2026, 11, 25))])
+    alert.refresh_from_db()
+    assert alert.deadline == TODAY + dt.timedelta(days=15) and alert.times_seen == 2
+    with pytest.raises(LinliError) as exc:
+        services.home_check_record(by=officer, alert=alert, outcome="confirmed", visited_on=AS_OF - dt.timedelta(days=1),
+                                   note="已入户")
+    assert exc.value.message.endswith("不能早于比对基准日 2026-11-01")
+    check = services.home_check_record(by=officer, alert=alert, outcome="confirmed", visited_on=dt.date(2026, 11, 5),
+                                       note="导入前已入户")
+    assert check.visited_on == dt.date(2026, 11, 5)
+
+
+def test_the_run_keeps_only_counts_of_its_report(officer):
+    problems = {"total": 3, "by_file": {"incomes.csv": {"金额为负数": 2, "bad": "x"}},
+                "listed": [{"file": "incomes.csv", "row": 4, "key": "123456", "reason": "金额为负数"}]}
+    run = import_rows(officer, XINGJIAQIAO, [alert_row()], run_id="kept-1", problems=problems,
+                      inputs_dir="/home/x/registry", files={"incomes.csv": {"read": 10, "bad": 3, "skipped": 3}},
+                      stages=[{"stage": "读取参数", "key": "params", "seconds": 0.5, "rows": None}])
+    assert set(run.report) == {"status", "run_id", "engine", "as_of", "params", "files", "problems", "stages", "alerts"}
+    assert run.report["problems"] == {"total": 3, "by_file": {"incomes.csv": {"金额为负数": 2}}}
+    assert run.report["files"] == {"incomes.csv": {"read": 10, "bad": 3, "skipped": 3}}
+    assert run.report["stages"] == [{"stage": "读取参数", "key": "params", "seconds": 0.5, "rows": None}]
+    assert run.report["params"]["documents"] == ["示例参数（非任何地区的正式标准）"]
+    assert run.report["alerts"]["rows"] == 1 and run.report["run_id"] == "kept-1"
+
+
+def test_area_codes_are_read_stripped_for_the_scope_too(officer):
+    run = import_rows(officer, XINGJIAQIAO, [alert_row(household_id=1, area_code=f" {XINGJIAQIAO} "),
+                                             alert_row(household_id=2, area_code=f"{JINZHUYUAN} ")])
+    assert (run.alerts_imported, run.alerts_out_of_scope) == (1, 1)
+    assert Alert.objects.get().area_id == XINGJIAQIAO
+    alerts, report = run_files([alert_row(household_id=3), alert_row(household_id=4, area_code="  ")])
+    error = refused(AssistanceErrorCode.RUN_ROWS, by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report)
+    assert error.extra["errors"] == ["第 2 行：area_code 为空"]
 
 
 # --- PostgreSQL: concurrent writers -------------------------------------------------------------
@@ -508,3 +684,21 @@ def test_two_home_checks_at_once_one_wins(personas):
     assert len(checks) == 1 and len(errors) == 3
     assert all(isinstance(e, LinliError) and e.status == 409 for e in errors)
     assert HomeCheck.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks")
+@pytest.mark.django_db(transaction=True)
+def test_a_county_and_a_community_importing_the_same_run_at_once_take_each_row_once(personas):
+    officer = personas.assistance_officer
+    county = staff("yubeiaid", Role.ASSISTANCE_OFFICER, "500112")
+    rows = [alert_row(household_id=i) for i in range(1, 6)] + [
+        alert_row(household_id=i, area_code=JINZHUYUAN) for i in range(6, 9)]
+    alerts, report = run_files(rows, run_id="both", as_of=timezone.localdate())
+    runs, errors = _all_at_once([
+        lambda: services.run_import(by=officer, area_code=XINGJIAQIAO, alerts=alerts, report=report),
+        lambda: services.run_import(by=county, area_code="500112", alerts=alerts, report=report)])
+    # Either the community went first (the county then skips it) or the county did (the community is refused).
+    assert len(runs) + len(errors) == 2
+    assert all(isinstance(e, LinliError) and e.code == AssistanceErrorCode.RUN_DUPLICATE for e in errors)
+    assert Alert.objects.count() == 8 and set(Alert.objects.values_list("times_seen", flat=True)) == {1}
+    assert sum(r.alerts_imported for r in runs) == 8
