@@ -109,7 +109,10 @@ class Backend:
         names the views it reads, so a view built on this one would stop working; Spark spills
         its cache to disk, and close() clears it."""
         if self.name == "duckdb":
-            self.con.drop_table(table.get_name(), force=True)
+            # get_name() is qualified ("temp.main.<name>"), which drop_table(force=True) silently
+            # took for another table: name the temp table itself.
+            name = table.get_name().split(".")[-1].replace('"', '""')
+            self.con.raw_sql(f'DROP TABLE IF EXISTS temp.main."{name}"')
 
     def write_parquet(self, expr: ir.Table, path: Path) -> None:
         """One Parquet file at ``path`` (not Spark's folder of parts)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import ibis
 import ibis.expr.datatypes as idt
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,6 +16,9 @@ from linli.assistance.monitoring.inputs import Problem
 from linli.assistance.monitoring.schema import INPUTS
 from linli.assistance.tests.monitoring_files import AS_OF, base_rows, write_inputs
 from linli.assistance.tests.spark import spark_backend  # noqa: F401  (fixture)
+
+# Pure engine tests: no database, so CI runs them once (not again on PostgreSQL).
+pytestmark = pytest.mark.engine
 
 D = dt.date
 FORMATS = ["parquet", "csv"]
@@ -434,3 +438,18 @@ def test_spark_finds_the_same_problems(spark_backend, duck, tmp_path):  # noqa: 
     assert spark.counts == local.counts
     assert ids(spark, "persons", "person_id") == [21]
     assert spark.tables["persons"].schema() == local.tables["persons"].schema()
+
+
+def test_drop_frees_a_kept_table():
+    """Tables kept by materialize are really dropped (a qualified name once made this a no-op)."""
+    backend = backends.connect("duckdb", threads=1)
+    try:
+        def temp_tables() -> int:
+            return backend.con.raw_sql("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0]
+
+        kept = backend.materialize(ibis.memtable({"a": [1, 2]}), "kept")
+        assert temp_tables() == 1
+        backend.drop(kept)
+        assert temp_tables() == 0
+    finally:
+        backend.close()
