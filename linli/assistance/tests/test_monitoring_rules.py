@@ -25,6 +25,9 @@ from linli.assistance.monitoring.schema import ALERT_COLUMN_NAMES, ALERT_COLUMNS
 from linli.assistance.tests.crafted import AS_OF, Crafted, Member, adult, member, version
 from linli.assistance.tests.spark import spark_backend  # noqa: F401  (fixture)
 
+# Pure engine tests: no database, so CI runs them once (not again on PostgreSQL).
+pytestmark = pytest.mark.engine
+
 D = dt.date
 DAY = dt.timedelta(days=1)
 V = version()
@@ -321,13 +324,18 @@ def province() -> tuple[Crafted, dict[str, int]]:
     return c, ids
 
 
+def _alerts_expr(con, tables, params) -> ibis.Table:
+    """As the engine does it: features kept in a table, then the alert rows with their labels."""
+    features = con.create_table("features", rules.household_features(tables, params, AS_OF), temp=True,
+                                overwrite=True)
+    return rules.alerts(features, rules.household_labels(tables, params, AS_OF), AS_OF)
+
+
 @pytest.fixture(scope="module")
 def duck(province) -> list[dict[str, Any]]:
     c, _ = province
     con = ibis.duckdb.connect()
-    features = con.create_table("features", rules.household_features(c.ibis_tables(con), VERSIONS, AS_OF),
-                                temp=True)
-    expr = rules.alerts(features, AS_OF)
+    expr = _alerts_expr(con, c.ibis_tables(con), VERSIONS)
     assert list(expr.columns) == list(ALERT_COLUMN_NAMES)
     table = con.to_pyarrow(expr)
     assert [str(t) for t in table.schema.types] == [
@@ -433,8 +441,7 @@ def test_rounding_is_half_up_in_cents(tmp_path):
     c = Crafted()
     hid = c.household([able(income=[12000.06] + [0.0] * 11)], tier="dibao")
     con = ibis.duckdb.connect()
-    f = con.create_table("f", rules.household_features(c.ibis_tables(con), [V], AS_OF), temp=True)
-    duck_rows = of(_records(con.to_pyarrow(rules.alerts(f, AS_OF))), hid)
+    duck_rows = of(_records(con.to_pyarrow(_alerts_expr(con, c.ibis_tables(con), [V]))), hid)
     pandas_rows = of(_records(pandas_ref.alerts_pandas(c.write_parquet(tmp_path), [V], AS_OF)), hid)
     for rows in (duck_rows, pandas_rows):
         assert rows["income_above_line"]["income_pc"] == 1000.01
@@ -460,7 +467,8 @@ def test_spark_gives_the_same_alerts(spark_backend, province, duck, tmp_path):  
     inputs = c.write_parquet(tmp_path / "in")
     tables = {name: spark_backend.read(inputs / f"{name}.parquet").drop("_row") for name in c.rows}
     features = spark_backend.materialize(rules.household_features(tables, VERSIONS, AS_OF), "features")
-    spark_rows = _records(spark_backend.con.to_pyarrow(rules.alerts(features, AS_OF)))
+    expr = rules.alerts(features, rules.household_labels(tables, VERSIONS, AS_OF), AS_OF)
+    spark_rows = _records(spark_backend.con.to_pyarrow(expr))
     assert spark_rows == duck
 
 
@@ -472,8 +480,7 @@ def test_an_empty_file_changes_nothing_else(empty, province, tmp_path):
     c, _ = province
     sparse = Crafted(rows={name: ([] if name == empty else rows) for name, rows in c.rows.items()})
     con = ibis.duckdb.connect()
-    f = con.create_table("f", rules.household_features(sparse.ibis_tables(con), VERSIONS, AS_OF), temp=True)
-    duck_rows = _records(con.to_pyarrow(rules.alerts(f, AS_OF)))
+    duck_rows = _records(con.to_pyarrow(_alerts_expr(con, sparse.ibis_tables(con), VERSIONS)))
     assert duck_rows == _records(pandas_ref.alerts_pandas(sparse.write_parquet(tmp_path), VERSIONS, AS_OF))
 
 
@@ -484,6 +491,5 @@ def test_a_params_object_gives_its_versions_in_force(province, duck, tmp_path):
     current = version(valid_from=D(2026, 1, 1))
     params = Params(versions=(older, current, *REGIONAL), example=True, source="test")
     con = ibis.duckdb.connect()
-    f = con.create_table("f", rules.household_features(c.ibis_tables(con), params, AS_OF), temp=True)
-    assert _records(con.to_pyarrow(rules.alerts(f, AS_OF))) == duck
+    assert _records(con.to_pyarrow(_alerts_expr(con, c.ibis_tables(con), params))) == duck
     assert _records(pandas_ref.alerts_pandas(c.write_parquet(tmp_path), params, AS_OF)) == duck
