@@ -135,6 +135,14 @@ def load(path: Path | str = EXAMPLE) -> Params:
             data = tomllib.load(f)
     except FileNotFoundError:
         raise ParamsError([f"参数文件 {path} 不存在"]) from None
+    except IsADirectoryError:
+        raise ParamsError([f"参数文件 {path} 是文件夹，不是文件"]) from None
+    except PermissionError:
+        raise ParamsError([f"参数文件 {path} 无法读取：没有权限"]) from None
+    except OSError as e:
+        raise ParamsError([f"参数文件 {path} 无法读取：{e.strerror or e}"]) from None
+    except UnicodeDecodeError:
+        raise ParamsError([f"参数文件 {path.name} 不是 UTF-8 编码（可能是 GBK），请另存为 UTF-8"]) from None
     except tomllib.TOMLDecodeError as e:
         raise ParamsError([f"参数文件不是有效的 TOML：{e}"]) from None
     return parse(data, source=str(path))

@@ -11,6 +11,9 @@ import pytest
 from linli.assistance.monitoring import params
 from linli.assistance.monitoring.params import EXAMPLE, ParamsError
 
+# Pure engine tests: no database, so CI runs them once (not again on PostgreSQL).
+pytestmark = pytest.mark.engine
+
 D = dt.date
 
 
@@ -200,6 +203,16 @@ def test_file_errors(tmp_path):
     bad.write_text("example = \n", encoding="utf-8")
     with pytest.raises(ParamsError, match="不是有效的 TOML"):
         params.load(bad)
+    with pytest.raises(ParamsError, match="是文件夹"):
+        params.load(tmp_path)
+
+
+def test_a_file_not_in_utf8_says_so(tmp_path):
+    gbk = tmp_path / "gbk.toml"
+    gbk.write_bytes(EXAMPLE.read_text(encoding="utf-8").encode("gbk", errors="replace"))
+    with pytest.raises(ParamsError) as e:
+        params.load(gbk)
+    assert e.value.messages == ["参数文件 gbk.toml 不是 UTF-8 编码（可能是 GBK），请另存为 UTF-8"]
 
 
 def test_a_real_file_with_a_gap_fails_to_load(tmp_path):
