@@ -28,6 +28,6 @@ def benchmark(name: str, help: str, options: tuple[tuple[str, type, Any, str], .
 
 
 def all_benchmarks() -> dict[str, Benchmark]:
-    from linli.bench import enroll_rush, ledger, timetable  # noqa: F401  (register themselves)
+    from linli.bench import enroll_rush, ledger, monitor, timetable  # noqa: F401  (register themselves)
 
     return dict(sorted(_registry.items()))
