@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import re
 from collections import Counter
 
 import pytest
-from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 from linli.accounts import services as accounts
 from linli.accounts import sms
@@ -23,13 +23,23 @@ from linli.people.models import Household, HouseholdMember, ProxyBinding, ProxyS
 from linli.people.selectors import principals_for
 
 SIZE = 20  # residents per community: enough for every kind of household, quick to build
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # as the tests' settings (conftest)
 
+
+
+@pytest.fixture(scope="module")
+def _built_demo(django_db_setup, django_db_blocker):
+    """Built once for the module inside a transaction rolled back at its end; each test runs in
+    a savepoint within it (the ``db`` fixture), so tests still cannot see each other's changes."""
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        # Only Chongqing's official areas: the whole country is slow and not needed here.
+        yield demo_load(size=SIZE, areas_prefix="50")
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def demo(db):
-    # Only Chongqing's official areas: the whole country is slow and not needed here.
-    return demo_load(size=SIZE, areas_prefix="50")
+def demo(_built_demo, db):
+    return _built_demo
 
 
 def _demo_residents():
@@ -150,33 +160,3 @@ def test_the_plan_is_the_same_every_time_and_leans_old():
     assert sum(a >= 60 for a in ages) / len(ages) > 0.3
     assert sum(a >= 80 for a in ages) / len(ages) > 0.05
     assert sum(not p.phone for p in people if p.age >= 80) > 0  # some elders have no phone
-
-
-def _command(*args: str) -> str:
-    out = io.StringIO()
-    call_command("demo", "--no-serve", "--size", "5", "--areas-prefix", "50", *args, stdout=out)
-    return out.getvalue()
-
-
-@pytest.mark.django_db
-def test_command_loads_once_and_prints_the_logins():
-    first = _command()
-    assert "演示数据已生成：10 位居民" in first
-    for text in ("http://127.0.0.1:8000/", "演示密码", places.PASSWORD, "xjq-grid1", "网格员", PROXY.phone,
-                 PROXY.agent_phone, "验证码在本终端显示"):
-        assert text in first
-    second = _command("--port", "8123")
-    assert "未重复生成" in second and "http://127.0.0.1:8123/" in second
-    assert Resident.objects.count() == 10
-
-
-@pytest.mark.django_db
-def test_command_serves_on_localhost_with_static_files(monkeypatch):
-    from linli.demo.management.commands import demo as command
-
-    calls = []
-    real = command.call_command
-    monkeypatch.setattr(command, "call_command",
-                        lambda name, *a, **kw: calls.append((name, *a)) if name == "runserver" else real(name, *a, **kw))
-    call_command("demo", "--size", "1", "--areas-prefix", "50", "--port", "8123", stdout=io.StringIO())
-    assert calls == [("runserver", "127.0.0.1:8123", "--noreload", "--insecure")]
