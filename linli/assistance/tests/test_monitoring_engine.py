@@ -175,7 +175,7 @@ def test_missing_file_and_bad_params_fail_without_alerts(province: Path, tmp_pat
 def test_interrupted_or_crashed_run_leaves_no_alerts(province: Path, good_run, tmp_path: Path, monkeypatch) -> None:
     out = _copy(good_run[1], tmp_path / "out")
 
-    def half_written(*args):  # rules.alerts(features, labels, as_of)
+    def half_written(*args):  # stands for rules.alerts
         # the alerts stage is interrupted after part of the file is written
         (out / f".alerts.parquet.{__import__('os').getpid()}.part").write_bytes(b"PAR1 half")
         raise KeyboardInterrupt
