@@ -3,7 +3,8 @@
 ``household_features`` makes one row per household with everything the rules need (living members,
 income per person, rigid spending, the assets checks, recent events, the region's parameters and the
 tier it now qualifies for); the engine materializes it once. ``alerts`` then reads that table and
-gives one row per (household, rule) with exactly ``schema.ALERT_COLUMNS``.
+gives one row per (household, rule) with exactly ``schema.ALERT_COLUMNS``, the households' texts
+(``household_labels``) joined to those rows only.
 ``docs/monitoring-rules.md`` states the rules in words.
 
 Portability: every date that depends only on ``as_of`` and the parameters (the 12-month window,
