@@ -177,12 +177,6 @@ def _spawn(spec: dict[str, Any]) -> dict[str, Any]:
     raise ChildFailed(f"基准的子进程（{task}，数据 {spec.get('inputs', '')}）失败，退出码 {proc.returncode}：\n{tail}")
 
 
-def spark_master(threads: int) -> str:
-    """The master ``backends.connect("spark", threads=…)`` uses when none is given (see
-    ``backends._connect_spark``): ``threads`` or 2 cores, not every CPU."""
-    return f"local[{threads or 2}]"
-
-
 # -- the data sets --------------------------------------------------------------------------------
 
 
@@ -314,6 +308,7 @@ def _pandas(out: Callable[[str], Any], s: Size, common: dict[str, Any], work: Pa
 def _spark(out: Callable[[str], Any], s: Size, common: dict[str, Any], work: Path, alerts_duck: Path) -> None:
     """The Spark run; a failure is printed and leaves the DuckDB figures already measured."""
     from linli.assistance.monitoring import engine
+    from linli.assistance.monitoring.backends import local_spark_master
 
     why = _spark_missing()
     if why:
@@ -333,7 +328,7 @@ def _spark(out: Callable[[str], Any], s: Size, common: dict[str, Any], work: Pat
     same = "逐行逐列与 DuckDB 相同" if not s.spark_diff else "与 DuckDB 不同：" + "；".join(s.spark_diff)
     stages = "，".join(f"{st['stage']} {st['seconds']:.1f}" for st in r["stages"])
     out(
-        f"  Spark（{spark_master(common['threads'])}）：{s.spark_s:.1f} 秒（{stages}），预警 {s.spark_alerts:,} 条"
+        f"  Spark（{local_spark_master(common['threads'])}）：{s.spark_s:.1f} 秒（{stages}），预警 {s.spark_alerts:,} 条"
         f"（DuckDB {s.alerts:,} 条），{same}；Python 进程峰值内存 {r['peak_mb']:,.0f} MB，"
         f"JVM 峰值内存 {'—' if s.spark_jvm_mb is None else f'{s.spark_jvm_mb:,.0f} MB'}"
     )

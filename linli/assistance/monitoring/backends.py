@@ -177,12 +177,17 @@ def connect(
     return _connect_spark(spark_master, threads, memory_limit, scratch_dir)
 
 
+def local_spark_master(threads: int | None) -> str:
+    """The master used when none is given: ``threads`` cores on this machine, else 2."""
+    return f"local[{threads or 2}]"
+
+
 def _connect_spark(master: str | None, threads: int | None, memory: str | None, scratch: Path) -> Backend:
     from pyspark.sql import SparkSession
 
     # Python workers (if any) run this interpreter, with this environment's packages.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    master = master or f"local[{threads or 2}]"
+    master = master or local_spark_master(threads)
     local = master.startswith("local")
     builder = (
         SparkSession.builder.master(master)

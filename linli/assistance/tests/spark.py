@@ -1,26 +1,17 @@
 """The Spark backend for tests: one local session per test run, shared by every Spark test.
 
-Import the fixture into a test module (``from linli.assistance.tests.spark import spark_backend``)
-and mark the tests ``@pytest.mark.spark`` if wanted. Without Java or pyspark the tests are skipped,
+Import the fixture into a test module (``from linli.assistance.tests.spark import spark_backend``).
+Without Java or pyspark (``engine.spark_missing``) the tests are skipped,
 unless ``LINLI_REQUIRE_SPARK=1`` (CI), where a missing Spark is a failure, not a silent skip.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 
 import pytest
 
-
-def spark_missing() -> str | None:
-    """Why Spark cannot run here, or None."""
-    if importlib.util.find_spec("pyspark") is None:
-        return "pyspark is not installed (pip install -e '.[spark]')"
-    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
-        return "Java is not installed (apt-get install openjdk-17-jre-headless)"
-    return None
+from linli.assistance.monitoring.engine import spark_missing
 
 
 def require_spark() -> None:

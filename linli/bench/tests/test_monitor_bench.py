@@ -72,13 +72,3 @@ def test_a_spark_failure_keeps_the_duckdb_figures(tmp_path: Path, monkeypatch) -
     text = "\n".join(lines)
     assert "Spark 运行失败：基准的子进程（Spark 运行）失败" in text
     assert "目标：2,000 人 Spark 与 DuckDB 预警相同 — 未测（Spark 运行失败）" in text
-
-
-def test_the_spark_label_is_the_master_the_engine_uses() -> None:
-    import inspect
-
-    from linli.assistance.monitoring import backends
-
-    assert monitor.spark_master(0) == "local[2]" and monitor.spark_master(3) == "local[3]"
-    # the engine's own default, read from its source: the label must follow it if it changes
-    assert 'f"local[{threads or 2}]"' in inspect.getsource(backends._connect_spark)
